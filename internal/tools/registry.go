@@ -125,6 +125,18 @@ func (r *Registry) ValidateResult(name string, data any) error {
 	return validate(e.result, raw)
 }
 
+// ValidateResultJSON checks an already-marshalled result against the tool's
+// result schema, if it has one.
+func (r *Registry) ValidateResultJSON(name string, raw json.RawMessage) error {
+	r.mu.RLock()
+	e, ok := r.tools[name]
+	r.mu.RUnlock()
+	if !ok || e.result == nil {
+		return nil
+	}
+	return validate(e.result, raw)
+}
+
 func compileSchema(url string, raw json.RawMessage) (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
 	if err != nil {

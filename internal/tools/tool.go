@@ -47,19 +47,24 @@ type Handler func(ctx context.Context, call *Call) (*Result, error)
 
 // Tool is one canonical tool definition.
 type Tool struct {
-	Name        string          // snake_case, unique
-	Description string          // what the model reads
-	Category    string          // one of the Category constants
-	Parameters  json.RawMessage // JSON Schema (type object) of the arguments; required
+	Name         string          // snake_case, unique
+	Description  string          // what the model reads
+	Category     string          // one of the Category constants
+	Parameters   json.RawMessage // JSON Schema (type object) of the arguments; required
 	ResultSchema json.RawMessage // optional JSON Schema the result data must satisfy
-	Roles       []string        // roles allowed; empty means user and admin
-	Writes      bool            // changes data
-	Idempotent  bool            // safe to retry
-	Confirm     bool            // deletes or acts for others: needs a confirmed pending action
-	Timeout     time.Duration   // 0 means the executor's default (8 s)
-	Sources     []string        // outside services it needs; when all are down it leaves the model's list
-	Keywords    []string        // words that make the prefilter always include it
-	Handler     Handler
+	Roles        []string        // roles allowed; empty means user and admin
+	Writes       bool            // changes data
+	Idempotent   bool            // safe to retry
+	Confirm      bool            // deletes or acts for others: needs a confirmed pending action
+	Timeout      time.Duration   // 0 means the executor's default (8 s)
+	Sources      []string        // outside services it needs; when all are down it leaves the model's list
+	Keywords     []string        // words that make the prefilter always include it
+	Handler      Handler
+	// Prepare, for Confirm tools, resolves the call before it is held for
+	// confirmation: it may rewrite call.Args (e.g. "last" → an id) and returns
+	// the question put to the user ("Delete the $45.20 fuel expense…?").
+	// Optional; without it the executor asks a generic question.
+	Prepare func(ctx context.Context, call *Call) (question string, err error)
 }
 
 // Allows reports whether role may use t.

@@ -1,0 +1,294 @@
+// Package agent owns one conversation turn: it assembles the context (user
+// facts, summarized history), runs the model/tool loop for several rounds with
+// parallel tool calls, streams live progress out, scans the reply, and falls
+// back to the rules brain through the model chain when models fail.
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pamtravel/pam/internal/llm"
+	"github.com/pamtravel/pam/internal/store"
+	"github.com/pamtravel/pam/internal/tools"
+)
+
+// Tools is the tool executor as the agent uses it.
+type Tools interface {
+	Definitions(role string, available func(source string) bool) []*tools.Tool
+	Execute(ctx context.Context, call tools.Call) tools.Result
+}
+
+// History reads a conversation's stored messages.
+type History interface {
+	RecentMessages(ctx context.Context, userID, conversationID string, limit int) ([]store.Message, error)
+	CountMessages(ctx context.Context, userID, conversationID string) (int, error)
+}
+
+// Guard scans what flows into and out of the model. Nil means no scanning.
+type Guard interface {
+	// UntrustedBlocked reports whether tool output carries instructions aimed at the model.
+	UntrustedBlocked(text string) bool
+	// CheckReply returns a safe reply and whether the original was replaced.
+	CheckReply(reply, systemPrompt string) (string, bool)
+}
+
+// Emitter receives live progress of a turn; every method may be called from any goroutine.
+type Emitter interface {
+	Delta(text string)
+	Tool(name, status string)
+}
+
+// Config tunes the turn.
+type Config struct {
+	MaxRounds        int           // tool rounds per turn (6)
+	MaxTools         int           // tools per request (15)
+	HistoryExchanges int           // exchanges before summarizing (50)
+	KeepExchanges    int           // exchanges sent verbatim with a summary (10)
+	TurnDeadline     time.Duration // whole turn (30 s)
+	MaxTokens        int
+}
+
+// Agent runs turns.
+type Agent struct {
+	model     llm.Model
+	tools     Tools
+	history   History
+	guard     Guard
+	available func(source string) bool
+	cfg       Config
+	summaries *summaryCache
+}
+
+// New returns an Agent. available may be nil (every source up).
+func New(model llm.Model, t Tools, h History, g Guard, available func(string) bool, cfg Config) *Agent {
+	if cfg.MaxRounds <= 0 {
+		cfg.MaxRounds = 6
+	}
+	if cfg.MaxTools <= 0 {
+		cfg.MaxTools = 15
+	}
+	if cfg.HistoryExchanges <= 0 {
+		cfg.HistoryExchanges = 50
+	}
+	if cfg.KeepExchanges <= 0 || cfg.KeepExchanges >= cfg.HistoryExchanges {
+		cfg.KeepExchanges = 10
+	}
+	if cfg.TurnDeadline <= 0 {
+		cfg.TurnDeadline = 30 * time.Second
+	}
+	if cfg.MaxTokens <= 0 {
+		cfg.MaxTokens = 1024
+	}
+	if available == nil {
+		available = func(string) bool { return true }
+	}
+	return &Agent{model: model, tools: t, history: h, guard: g, available: available, cfg: cfg, summaries: newSummaryCache(1024)}
+}
+
+// Input is one user message to answer.
+type Input struct {
+	UserID         string
+	Role           string
+	RequestID      string
+	ConversationID string
+	Text           string
+	Settings       store.Settings
+	Location       *tools.Location
+	Vehicle        string
+	Now            time.Time
+	ClientAddr     string
+	UserAgent      string
+}
+
+// ToolCall summarizes one tool call of the turn.
+type ToolCall struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+}
+
+// Output is the turn's answer.
+type Output struct {
+	Text      string
+	ToolCalls []ToolCall
+	UIActions []tools.UIAction
+	Degraded  bool
+	Source    string
+	Notes     []string
+	Usage     llm.Usage
+}
+
+// ErrNoAnswer is returned when no model in the chain could answer.
+var ErrNoAnswer = errors.New("agent: no model could answer")
+
+// Run answers in. emit may be nil.
+func (a *Agent) Run(ctx context.Context, in Input, emit Emitter) (*Output, error) {
+	if emit == nil {
+		emit = nopEmitter{}
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.TurnDeadline)
+	defer cancel()
+	req, notes, err := a.buildRequest(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	t := &turn{agent: a, in: in, emit: emit, out: &Output{Notes: notes}}
+	if err := t.loop(ctx, req); err != nil {
+		return nil, err
+	}
+	t.finish()
+	return t.out, nil
+}
+
+type turn struct {
+	agent    *Agent
+	in       Input
+	emit     Emitter
+	out      *Output
+	mu       sync.Mutex
+	banners  []string
+	streamed bool
+}
+
+func (t *turn) loop(ctx context.Context, req *llm.Request) error {
+	a := t.agent
+	for round := 0; ; round++ {
+		if round == a.cfg.MaxRounds {
+			req.Tools = nil // one last call without tools: the model must answer with what it has
+		}
+		resp, err := a.model.Generate(ctx, req, t.onDelta)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrNoAnswer, err)
+		}
+		t.account(resp)
+		calls := resp.ToolCalls()
+		if len(calls) == 0 || round >= a.cfg.MaxRounds {
+			t.out.Text = strings.TrimSpace(resp.Text())
+			if len(calls) > 0 || t.out.Text == "" {
+				t.out.Text = t.roundCapText()
+			}
+			return nil
+		}
+		req.Messages = append(req.Messages, llm.Message{Role: llm.RoleAssistant, Content: resp.Content})
+		req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: t.runTools(ctx, calls)})
+	}
+}
+
+func (t *turn) onDelta(text string) {
+	t.streamed = true
+	t.emit.Delta(text)
+}
+
+func (t *turn) account(resp *llm.Response) {
+	t.out.Source = resp.Model
+	t.out.Degraded = t.out.Degraded || resp.Degraded
+	t.out.Notes = appendUnique(t.out.Notes, resp.Notes...)
+	t.out.Usage.InputTokens += resp.Usage.InputTokens
+	t.out.Usage.OutputTokens += resp.Usage.OutputTokens
+	t.out.Usage.CacheReadTokens += resp.Usage.CacheReadTokens
+	t.out.Usage.CacheWriteTokens += resp.Usage.CacheWriteTokens
+}
+
+func (t *turn) roundCapText() string {
+	if len(t.out.ToolCalls) == 0 {
+		return "Sorry, I couldn't put an answer together just now. Please try asking again in a moment."
+	}
+	names := make([]string, 0, len(t.out.ToolCalls))
+	for _, c := range t.out.ToolCalls {
+		names = append(names, c.Name+" ("+c.Status+")")
+	}
+	return "I did several steps but couldn't finish the whole request in one go. Done so far: " +
+		strings.Join(names, ", ") + ". Could you tell me what you'd like next?"
+}
+
+// runTools runs the round's calls concurrently and returns their tool_result blocks in order.
+func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
+	results := make([]llm.Block, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = t.runTool(ctx, c)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+func (t *turn) runTool(ctx context.Context, c llm.Block) llm.Block {
+	t.emit.Tool(c.ToolName, "running")
+	res := t.agent.tools.Execute(ctx, tools.Call{
+		ID: c.ToolUseID, Tool: c.ToolName, Args: c.Input,
+		UserID: t.in.UserID, Role: t.in.Role, RequestID: t.in.RequestID, ConversationID: t.in.ConversationID,
+		Settings: t.in.Settings, Location: t.in.Location, Now: t.in.Now,
+		ClientAddr: t.in.ClientAddr, UserAgent: t.in.UserAgent,
+	})
+	t.emit.Tool(c.ToolName, string(res.Status))
+	t.record(c.ToolName, &res)
+	body, err := json.Marshal(res)
+	if err != nil {
+		body = []byte(`{"status":"failed","error":"the tool's result could not be encoded"}`)
+	}
+	text := string(body)
+	if g := t.agent.guard; g != nil && g.UntrustedBlocked(text) {
+		text = `{"status":"failed","error":"the result was withheld because it contained instructions aimed at the assistant"}`
+	}
+	failed := res.Status != tools.StatusOK && res.Status != tools.StatusPartial && res.Status != tools.StatusNeedsConfirmation
+	return llm.Block{Type: llm.BlockToolResult, ToolUseID: c.ToolUseID, Text: text, IsError: failed}
+}
+
+func (t *turn) record(name string, res *tools.Result) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.out.ToolCalls = append(t.out.ToolCalls, ToolCall{Name: name, Status: string(res.Status)})
+	t.out.UIActions = append(t.out.UIActions, res.UIActions...)
+	if res.Banner != "" {
+		t.banners = appendUnique(t.banners, res.Banner)
+	}
+	if res.Stale {
+		t.out.Degraded = true
+	}
+}
+
+// finish scans the reply and adds banners and notes the user should see.
+func (t *turn) finish() {
+	if g := t.agent.guard; g != nil {
+		if safe, replaced := g.CheckReply(t.out.Text, SystemPrompt); replaced {
+			t.out.Text = safe
+		}
+	}
+	if len(t.banners) > 0 {
+		t.out.Degraded = true
+		t.out.Text = strings.Join(t.banners, " ") + "\n\n" + t.out.Text
+	}
+	if t.out.Degraded && len(t.out.Notes) > 0 {
+		t.out.Text += "\n\n(" + strings.Join(t.out.Notes, " ") + ")"
+	}
+}
+
+func appendUnique(list []string, items ...string) []string {
+outer:
+	for _, it := range items {
+		if it == "" {
+			continue
+		}
+		for _, have := range list {
+			if have == it {
+				continue outer
+			}
+		}
+		list = append(list, it)
+	}
+	return list
+}
+
+type nopEmitter struct{}
+
+func (nopEmitter) Delta(string)        {}
+func (nopEmitter) Tool(string, string) {}

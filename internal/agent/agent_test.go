@@ -1,0 +1,216 @@
+package agent_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pamtravel/pam/internal/agent"
+	"github.com/pamtravel/pam/internal/llm"
+	"github.com/pamtravel/pam/internal/store"
+	"github.com/pamtravel/pam/internal/tools"
+)
+
+// scripted is a model whose answers are a function of the request; it records requests.
+type scripted struct {
+	mu    sync.Mutex
+	reqs  []*llm.Request
+	reply func(n int, req *llm.Request) *llm.Response
+}
+
+func (s *scripted) Name() string { return "test:scripted" }
+
+func (s *scripted) Generate(_ context.Context, req *llm.Request, onDelta llm.DeltaFunc) (*llm.Response, error) {
+	s.mu.Lock()
+	cp := *req
+	cp.Messages = append([]llm.Message(nil), req.Messages...)
+	s.reqs = append(s.reqs, &cp)
+	n := len(s.reqs)
+	s.mu.Unlock()
+	resp := s.reply(n, req)
+	if onDelta != nil && resp.Text() != "" {
+		onDelta(resp.Text())
+	}
+	resp.Model = "test:scripted"
+	return resp, nil
+}
+
+func toolUse(id, name, input string) llm.Block {
+	return llm.Block{Type: llm.BlockToolUse, ToolUseID: id, ToolName: name, Input: json.RawMessage(input)}
+}
+
+func text(s string) *llm.Response {
+	return &llm.Response{Content: []llm.Block{{Type: llm.BlockText, Text: s}}, StopReason: llm.StopEnd}
+}
+
+func calls(bs ...llm.Block) *llm.Response {
+	return &llm.Response{Content: bs, StopReason: llm.StopToolUse}
+}
+
+// executor returns a real executor with a slow "echo" tool and a "whoami" tool.
+func executor(t *testing.T, running *int32, maxRunning *int32) *tools.Executor {
+	reg := tools.NewRegistry()
+	reg.MustRegister(tools.Tool{
+		Name: "echo", Description: "echo text back", Category: tools.CategoryKnowledge,
+		Parameters: json.RawMessage(`{"type":"object","properties":{"text":{"type":"string"}},"required":["text"],"additionalProperties":false}`),
+		Handler: func(ctx context.Context, c *tools.Call) (*tools.Result, error) {
+			n := atomic.AddInt32(running, 1)
+			for {
+				m := atomic.LoadInt32(maxRunning)
+				if n <= m || atomic.CompareAndSwapInt32(maxRunning, m, n) {
+					break
+				}
+			}
+			time.Sleep(30 * time.Millisecond)
+			atomic.AddInt32(running, -1)
+			var a struct{ Text string }
+			_ = json.Unmarshal(c.Args, &a)
+			return &tools.Result{Status: tools.StatusOK, Data: map[string]string{"echo": a.Text, "user": c.UserID}, Summary: "echoed " + a.Text}, nil
+		},
+	})
+	return tools.NewExecutor(reg, tools.ExecutorOptions{})
+}
+
+func input() agent.Input {
+	return agent.Input{UserID: "u1", Role: store.RoleUser, Text: "echo please", Settings: store.DefaultSettings(), Now: time.Now()}
+}
+
+func TestParallelToolsAndSeveralRounds(t *testing.T) {
+	var running, maxRunning int32
+	m := &scripted{reply: func(n int, req *llm.Request) *llm.Response {
+		switch n {
+		case 1:
+			return calls(toolUse("a", "echo", `{"text":"one"}`), toolUse("b", "echo", `{"text":"two"}`), toolUse("c", "echo", `{"text":"three"}`))
+		case 2:
+			return calls(toolUse("d", "echo", `{"text":"four"}`))
+		default:
+			return text("all done")
+		}
+	}}
+	a := agent.New(m, executor(t, &running, &maxRunning), nil, nil, nil, agent.Config{})
+	out, err := a.Run(context.Background(), input(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Text != "all done" || len(out.ToolCalls) != 4 {
+		t.Fatalf("out = %+v", out)
+	}
+	if maxRunning < 2 {
+		t.Errorf("tool calls of one round ran one at a time (max concurrent %d)", maxRunning)
+	}
+	// Round 2's request carries round 1's three results, in order, with the system prompt.
+	r2 := m.reqs[1]
+	if r2.System != agent.SystemPrompt || !strings.Contains(r2.Context, "<user_context>") {
+		t.Fatalf("system prompt or context lost on round 2")
+	}
+	last := r2.Messages[len(r2.Messages)-1]
+	if len(last.Content) != 3 || last.Content[0].ToolUseID != "a" || !strings.Contains(last.Content[2].Text, "three") {
+		t.Fatalf("tool results not fed back: %+v", last)
+	}
+	if len(m.reqs) != 3 {
+		t.Fatalf("model called %d times, want 3", len(m.reqs))
+	}
+}
+
+func TestUnknownToolAndBadArgsAreFedBack(t *testing.T) {
+	var running, maxRunning int32
+	m := &scripted{reply: func(n int, req *llm.Request) *llm.Response {
+		if n == 1 {
+			return calls(toolUse("x", "launch_rocket", `{}`), toolUse("y", "echo", `{"text":5}`))
+		}
+		return text("sorry about that")
+	}}
+	a := agent.New(m, executor(t, &running, &maxRunning), nil, nil, nil, agent.Config{})
+	out, err := a.Run(context.Background(), input(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := m.reqs[1].Messages[len(m.reqs[1].Messages)-1].Content
+	if !res[0].IsError || !strings.Contains(res[0].Text, "invalid_arguments") || !res[1].IsError {
+		t.Fatalf("errors not fed back as tool errors: %+v", res)
+	}
+	if out.Text != "sorry about that" {
+		t.Fatalf("turn did not go on: %+v", out)
+	}
+}
+
+func TestRoundCapEndsPolitely(t *testing.T) {
+	var running, maxRunning int32
+	m := &scripted{reply: func(n int, req *llm.Request) *llm.Response {
+		return calls(toolUse(fmt.Sprint("t", n), "echo", `{"text":"again"}`))
+	}}
+	a := agent.New(m, executor(t, &running, &maxRunning), nil, nil, nil, agent.Config{MaxRounds: 3})
+	out, err := a.Run(context.Background(), input(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.reqs) != 4 || len(m.reqs[3].Tools) != 0 {
+		t.Fatalf("model calls = %d (last with %d tools); want 3 rounds then one tool-less call", len(m.reqs), len(m.reqs[len(m.reqs)-1].Tools))
+	}
+	if !strings.Contains(out.Text, "couldn't finish") {
+		t.Fatalf("reply = %q", out.Text)
+	}
+}
+
+func TestIdentityComesFromTheSession(t *testing.T) {
+	var running, maxRunning int32
+	m := &scripted{reply: func(n int, req *llm.Request) *llm.Response {
+		if n == 1 {
+			return calls(toolUse("a", "echo", `{"text":"hi"}`))
+		}
+		return text("ok")
+	}}
+	a := agent.New(m, executor(t, &running, &maxRunning), nil, nil, nil, agent.Config{})
+	in := input()
+	in.UserID = "the-real-user"
+	if _, err := a.Run(context.Background(), in, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := m.reqs[1].Messages[len(m.reqs[1].Messages)-1].Content[0].Text; !strings.Contains(got, `"user":"the-real-user"`) {
+		t.Fatalf("tool saw %s", got)
+	}
+}
+
+type fakeHistory struct{ msgs []store.Message }
+
+func (h *fakeHistory) RecentMessages(_ context.Context, _, _ string, limit int) ([]store.Message, error) {
+	if len(h.msgs) > limit {
+		return h.msgs[len(h.msgs)-limit:], nil
+	}
+	return h.msgs, nil
+}
+
+func (h *fakeHistory) CountMessages(context.Context, string, string) (int, error) { return len(h.msgs), nil }
+
+func TestLongHistoryIsSummarized(t *testing.T) {
+	h := &fakeHistory{}
+	for i := 0; i < 30; i++ {
+		h.msgs = append(h.msgs,
+			store.Message{ID: fmt.Sprint("u", i), Role: store.MessageUser, Content: fmt.Sprintf("Question number %d about Moab. More words.", i)},
+			store.Message{ID: fmt.Sprint("a", i), Role: store.MessageAssistant, Content: fmt.Sprintf("Answer number %d.", i)})
+	}
+	m := &scripted{reply: func(int, *llm.Request) *llm.Response { return text("fine") }}
+	var running, maxRunning int32
+	a := agent.New(m, executor(t, &running, &maxRunning), h, nil, nil, agent.Config{HistoryExchanges: 20, KeepExchanges: 5})
+	in := input()
+	in.ConversationID = "c1"
+	if _, err := a.Run(context.Background(), in, nil); err != nil {
+		t.Fatal(err)
+	}
+	msgs := m.reqs[0].Messages
+	if !strings.Contains(msgs[0].Text(), "<conversation_summary>") || !strings.Contains(msgs[0].Text(), "Question number 3 about Moab.") {
+		t.Fatalf("no summary first: %q", msgs[0].Text())
+	}
+	if strings.Contains(msgs[0].Text(), "More words") {
+		t.Error("summary is not extractive (kept more than the first sentence)")
+	}
+	// summary pair + 5 kept exchanges + the new message
+	if len(msgs) != 2+10+1 {
+		t.Fatalf("sent %d messages, want 13", len(msgs))
+	}
+}

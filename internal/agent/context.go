@@ -1,0 +1,200 @@
+package agent
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/pamtravel/pam/internal/llm"
+	"github.com/pamtravel/pam/internal/store"
+	"github.com/pamtravel/pam/internal/tools"
+)
+
+// buildRequest assembles the model request: system prompt, fenced user
+// context, history (older part summarized past the threshold), the new user
+// message and the prefiltered tools. notes carry user-visible notices.
+func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []string, error) {
+	uc := llm.UserContext{
+		Now: in.Now.In(in.Settings.Location()), TimeZone: in.Settings.TimeZone, Units: in.Settings.Units,
+		Currency: in.Settings.Currency, Language: in.Settings.Language, Vehicle: in.Vehicle,
+	}
+	if in.Location != nil {
+		uc.Location = &llm.Position{Lat: in.Location.Lat, Lng: in.Location.Lng, Source: in.Location.Source}
+	}
+	req := &llm.Request{
+		System: SystemPrompt, Context: renderContext(uc), User: uc,
+		RequestID: in.RequestID, UserID: in.UserID, MaxTokens: a.cfg.MaxTokens,
+		Tools: a.toolDefs(in.Role, in.Text),
+	}
+	history, notes, err := a.loadHistory(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Messages = append(history, llm.Message{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: in.Text}}})
+	notes = append(notes, a.fitWindow(req)...)
+	return req, notes, nil
+}
+
+func (a *Agent) toolDefs(role, text string) []llm.ToolDef {
+	all := a.tools.Definitions(role, a.available)
+	picked := tools.Prefilter(all, text, a.cfg.MaxTools)
+	defs := make([]llm.ToolDef, 0, len(picked))
+	for _, t := range picked {
+		defs = append(defs, llm.ToolDef{Name: t.Name, Description: t.Description, Parameters: t.Parameters})
+	}
+	return defs
+}
+
+// loadHistory returns the conversation so far as model messages. Past
+// HistoryExchanges exchanges, the part older than the last KeepExchanges is
+// replaced by a summary.
+func (a *Agent) loadHistory(ctx context.Context, in Input) ([]llm.Message, []string, error) {
+	if in.ConversationID == "" || a.history == nil {
+		return nil, nil, nil
+	}
+	count, err := a.history.CountMessages(ctx, in.UserID, in.ConversationID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("agent: history: %w", err)
+	}
+	limit := 2 * a.cfg.HistoryExchanges
+	summarize := count > limit
+	if summarize {
+		limit = 4 * a.cfg.HistoryExchanges // the summary covers at most this much older history
+	}
+	msgs, err := a.history.RecentMessages(ctx, in.UserID, in.ConversationID, limit)
+	if err != nil {
+		return nil, nil, fmt.Errorf("agent: history: %w", err)
+	}
+	msgs = dropCurrent(msgs, in.Text)
+	if !summarize {
+		return toModel(msgs), nil, nil
+	}
+	keep := 2 * a.cfg.KeepExchanges
+	if keep > len(msgs) {
+		keep = len(msgs)
+	}
+	older, recent := msgs[:len(msgs)-keep], msgs[len(msgs)-keep:]
+	summary := a.summaries.get(in.ConversationID, older)
+	out := []llm.Message{
+		{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: "<conversation_summary>\n" + summary + "\n</conversation_summary>"}}},
+		{Role: llm.RoleAssistant, Content: []llm.Block{{Type: llm.BlockText, Text: "Noted, I have the earlier conversation in mind."}}},
+	}
+	return append(out, toModel(recent)...), nil, nil
+}
+
+// dropCurrent removes the just-stored user message (it is sent separately).
+func dropCurrent(msgs []store.Message, text string) []store.Message {
+	if n := len(msgs); n > 0 && msgs[n-1].Role == store.MessageUser && msgs[n-1].Content == text {
+		return msgs[:n-1]
+	}
+	return msgs
+}
+
+// toModel converts stored messages to alternating model messages.
+func toModel(msgs []store.Message) []llm.Message {
+	out := make([]llm.Message, 0, len(msgs))
+	for _, m := range msgs {
+		role := llm.RoleUser
+		if m.Role == store.MessageAssistant {
+			role = llm.RoleAssistant
+		}
+		if n := len(out); n > 0 && out[n-1].Role == role {
+			out[n-1].Content[0].Text += "\n\n" + m.Content
+			continue
+		}
+		out = append(out, llm.Message{Role: role, Content: []llm.Block{{Type: llm.BlockText, Text: m.Content}}})
+	}
+	if len(out) > 0 && out[0].Role == llm.RoleAssistant {
+		out = out[1:]
+	}
+	if n := len(out); n > 0 && out[n-1].Role == llm.RoleUser {
+		out = out[:n-1] // an unanswered message; the new one follows
+	}
+	return out
+}
+
+// fitWindow keeps the request inside the model's context window: above 90 %
+// the oldest history is dropped (the summary stays), above 75 % a notice is added.
+func (a *Agent) fitWindow(req *llm.Request) []string {
+	window := llm.ContextWindow(a.model.Name())
+	if window <= 0 {
+		return nil
+	}
+	for llm.EstimateTokens(req)*10 > window*9 && len(req.Messages) > 3 {
+		req.Messages = req.Messages[2:]
+	}
+	if llm.EstimateTokens(req)*4 > window*3 {
+		return []string{"This conversation is getting long; starting a new one will keep answers quick."}
+	}
+	return nil
+}
+
+// summaryCache keeps extractive summaries per conversation and boundary message.
+type summaryCache struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List
+	items map[string]*list.Element
+}
+
+type summaryEntry struct{ key, text string }
+
+func newSummaryCache(max int) *summaryCache {
+	return &summaryCache{max: max, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (c *summaryCache) get(conversationID string, older []store.Message) string {
+	if len(older) == 0 {
+		return ""
+	}
+	key := conversationID + "/" + older[len(older)-1].ID
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[key]; ok {
+		c.order.MoveToFront(el)
+		return el.Value.(*summaryEntry).text
+	}
+	text := Summarize(older)
+	c.items[key] = c.order.PushFront(&summaryEntry{key: key, text: text})
+	if c.order.Len() > c.max {
+		last := c.order.Back()
+		c.order.Remove(last)
+		delete(c.items, last.Value.(*summaryEntry).key)
+	}
+	return text
+}
+
+// Summarize is the extractive summary of older messages: the first sentence
+// of each, newest kept when it grows too long. It works under every model,
+// including the rules brain.
+func Summarize(msgs []store.Message) string {
+	const maxChars = 4000
+	lines := make([]string, 0, len(msgs))
+	total := 0
+	for i := len(msgs) - 1; i >= 0 && total < maxChars; i-- {
+		who := "User"
+		if msgs[i].Role == store.MessageAssistant {
+			who = "PAM"
+		}
+		line := who + ": " + firstSentence(msgs[i].Content)
+		total += len(line)
+		lines = append(lines, line)
+	}
+	for i, j := 0, len(lines)-1; i < j; i, j = i+1, j-1 {
+		lines[i], lines[j] = lines[j], lines[i]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func firstSentence(s string) string {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\n", " "))
+	if i := strings.IndexAny(s, ".!?"); i > 0 && i < 200 {
+		return s[:i+1]
+	}
+	if len(s) > 200 {
+		return s[:200] + "…"
+	}
+	return s
+}

@@ -1,0 +1,60 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/pamtravel/pam/internal/config"
+)
+
+// BenchmarkRESTTurn measures PAM's server time for one REST chat turn through
+// the rules brain on SQLite: auth, validation, safety, durable accept, one tool
+// write, both messages and the durable event persisted.
+//
+//	go test -run '^$' -bench BenchmarkRESTTurn -benchmem ./internal/app
+func BenchmarkRESTTurn(b *testing.B) {
+	dir := b.TempDir()
+	env := map[string]string{"PAM_DATA_DIR": dir, "PAM_OFFLINE": "true", "PAM_LOG_LEVEL": "error", "PAM_LIMIT_USER_PER_MIN": "100000000"}
+	cfg, _, err := config.Load(nil, func(k string) string { return env[k] }, nil, io.Discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := build(context.Background(), cfg, Env{Stderr: io.Discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	tok := benchRegister(b, c.handler)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		body := fmt.Sprintf(`{"message":"I spent $%d.25 on groceries at Walmart","client_message_id":"b%d"}`, i%500+1, i)
+		req := httptest.NewRequest("POST", "/api/v1/chat", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		c.handler.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+	}
+}
+
+func benchRegister(b *testing.B, h http.Handler) string {
+	req := httptest.NewRequest("POST", "/api/v1/auth/register", bytes.NewBufferString(`{"email":"bench@example.com","password":"correct horse battery"}`))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.AccessToken == "" {
+		b.Fatalf("register: %d %s", rec.Code, rec.Body)
+	}
+	return out.AccessToken
+}

@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/pamtravel/pam/internal/config"
+	"github.com/pamtravel/pam/internal/pamerr"
+	"github.com/pamtravel/pam/internal/safety"
+)
+
+// guard adapts the safety package to the delivery and agent interfaces: one
+// pipeline for every transport, and the scans around the model.
+type guard struct {
+	limits   safety.Limits
+	detector *safety.Detector
+	abuse    *safety.Abuse
+}
+
+func newGuard(cfg *config.Config) *guard {
+	l := safety.DefaultLimits()
+	l.MaxChars = cfg.MaxMessageChars
+	return &guard{limits: l, detector: safety.NewDetector(safety.DetectorConfig{}), abuse: safety.NewAbuse(safety.AbuseConfig{})}
+}
+
+func (g *guard) CleanText(text string) (string, error) { return safety.CleanText(text, g.limits) }
+
+func (g *guard) CheckContext(raw json.RawMessage) error { return safety.CheckContext(raw, g.limits) }
+
+// Screen blocks injection attempts, flags suspicious text, and blocks a user
+// who keeps trying.
+func (g *guard) Screen(ctx context.Context, userID, text string) ([]string, error) {
+	if blocked, retry := g.abuse.Blocked(userID); blocked {
+		return nil, &pamerr.Error{Code: pamerr.RateLimited, Message: "Too many unsafe messages; please wait a while before trying again.", RetryAfter: retry}
+	}
+	v := g.detector.Scan(text)
+	switch v.Decision {
+	case safety.Block:
+		g.abuse.Record(userID, v)
+		return nil, pamerr.New(pamerr.UnsafeInput, "This message looks like an attempt to change how PAM works, so it was not sent. Please rephrase your request.")
+	case safety.Flag:
+		g.abuse.Record(userID, v)
+		return v.Categories, nil
+	}
+	return nil, nil
+}
+
+func (g *guard) UntrustedBlocked(text string) bool {
+	return g.detector.Scan(text).Decision == safety.Block
+}
+
+func (g *guard) CheckReply(reply, systemPrompt string) (string, bool) {
+	redacted, _ := safety.Redact(reply)
+	safe, caught, _ := safety.CheckReply(redacted, systemPrompt)
+	return safe, caught || redacted != reply
+}

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pamtravel/pam/internal/cache"
+	"github.com/pamtravel/pam/internal/external"
+	"github.com/pamtravel/pam/internal/store"
+	"github.com/pamtravel/pam/internal/tools"
+	"github.com/pamtravel/pam/internal/tools/admin"
+	"github.com/pamtravel/pam/internal/tools/budget"
+	"github.com/pamtravel/pam/internal/tools/calendar"
+	"github.com/pamtravel/pam/internal/tools/fuel"
+	"github.com/pamtravel/pam/internal/tools/knowledge"
+	"github.com/pamtravel/pam/internal/tools/profile"
+	"github.com/pamtravel/pam/internal/tools/trip"
+)
+
+// buildTools registers every tool in the one registry and builds the executor.
+func (c *components) buildTools(ctx context.Context) error {
+	reg := tools.NewRegistry()
+	auditor := tools.AuditorFunc(func(ctx context.Context, r store.AuditRecord) error { return c.audit.Record(ctx, r) })
+	for _, r := range []struct {
+		name     string
+		register func(*tools.Registry, store.Store, tools.Auditor, ...tools.RegisterOption) error
+	}{
+		{"budget", budget.Register}, {"fuel", fuel.Register}, {"calendar", calendar.Register},
+		{"profile", profile.Register}, {"knowledge", knowledge.Register}, {"admin", admin.Register},
+	} {
+		if err := r.register(reg, c.store, auditor, tools.WithLogger(c.log)); err != nil {
+			return fmt.Errorf("tools: %s: %w", r.name, err)
+		}
+	}
+	if err := c.registerTrip(reg); err != nil {
+		return fmt.Errorf("tools: trip: %w", err)
+	}
+	c.registry = reg
+	c.executor = tools.NewExecutor(reg, tools.ExecutorOptions{
+		DefaultTimeout: c.cfg.ToolTimeout, Auditor: auditor, Logger: c.log, Now: time.Now,
+	})
+	return nil
+}
+
+// registerTrip wires the outside data services and the trip, places and weather tools.
+func (c *components) registerTrip(reg *tools.Registry) error {
+	mem := cache.NewMemory(cache.MemoryOptions{})
+	c.external = external.New(external.Config{
+		Offline: c.cfg.Offline, Replay: c.cfg.DevRecord, OpenMeteoURL: c.cfg.OpenMeteoURL, GeocodeURL: c.cfg.GeocodeURL,
+		OSRMURL: c.cfg.OSRMURL, OverpassURL: c.cfg.OverpassURL, FuelPriceURL: c.cfg.FuelPriceURL,
+	}, mem)
+	x := c.external
+	deps := trip.Deps{Store: c.store, Weather: x.Weather, Geocoder: x.Geocoder, Router: x.Router, Places: x.Places}
+	if x.FuelFeeds != nil { // a nil pointer must not become a non-nil interface
+		deps.FuelPrices = x.FuelFeeds
+	}
+	return trip.Register(reg, deps)
+}

@@ -1,0 +1,159 @@
+package audit
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Alert kinds.
+const (
+	AlertFailedLogins  = "failed_logins"
+	AlertSpendingSpike = "spending_spike"
+)
+
+// Alert is a suspicious pattern. Key is the account (user id) or client
+// address it concerns; Count the failures or Amount the spending in Window.
+type Alert struct {
+	Kind   string
+	Key    string
+	Count  int
+	Amount decimal.Decimal
+	Window time.Duration
+	At     time.Time
+}
+
+// AlertConfig tunes the Alerter; zero fields take the defaults in brackets.
+type AlertConfig struct {
+	FailedLogins      int             // failures per account or address [10]
+	FailedLoginWindow time.Duration   // [5m]
+	SpendingThreshold decimal.Decimal // spending per user in SpendingWindow [1000]
+	SpendingWindow    time.Duration   // [1h]
+	Now               func() time.Time
+	Cooldown          time.Duration // one alert per key and kind per cooldown [Window]
+}
+
+// Alerter counts events in sliding windows and calls its hook once a
+// threshold is crossed. State is per process; safe for concurrent use.
+type Alerter struct {
+	cfg  AlertConfig
+	hook func(ctx context.Context, a Alert)
+
+	mu       sync.Mutex
+	failures map[string][]time.Time
+	spend    map[string][]spendEvent
+	fired    map[string]time.Time
+}
+
+type spendEvent struct {
+	at     time.Time
+	amount decimal.Decimal
+}
+
+// NewAlerter returns an Alerter calling hook (synchronously) for each alert.
+func NewAlerter(cfg AlertConfig, hook func(ctx context.Context, a Alert)) *Alerter {
+	if cfg.FailedLogins <= 0 {
+		cfg.FailedLogins = 10
+	}
+	if cfg.FailedLoginWindow <= 0 {
+		cfg.FailedLoginWindow = 5 * time.Minute
+	}
+	if !cfg.SpendingThreshold.IsPositive() {
+		cfg.SpendingThreshold = decimal.NewFromInt(1000)
+	}
+	if cfg.SpendingWindow <= 0 {
+		cfg.SpendingWindow = time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Alerter{cfg: cfg, hook: hook, failures: map[string][]time.Time{}, spend: map[string][]spendEvent{}, fired: map[string]time.Time{}}
+}
+
+// FailedLogin counts a failed login against the account and the client
+// address (either may be empty).
+func (a *Alerter) FailedLogin(ctx context.Context, account, clientAddr string) {
+	now := a.cfg.Now()
+	var alerts []Alert
+	a.mu.Lock()
+	for _, key := range []string{"account:" + account, "addr:" + clientAddr} {
+		if key == "account:" || key == "addr:" {
+			continue
+		}
+		ts := pruneTimes(a.failures[key], now.Add(-a.cfg.FailedLoginWindow))
+		ts = append(ts, now)
+		a.failures[key] = ts
+		if len(ts) >= a.cfg.FailedLogins && a.shouldFire(AlertFailedLogins+"|"+key, now, a.cfg.FailedLoginWindow) {
+			alerts = append(alerts, Alert{Kind: AlertFailedLogins, Key: key, Count: len(ts), Window: a.cfg.FailedLoginWindow, At: now})
+		}
+	}
+	a.mu.Unlock()
+	a.fire(ctx, alerts)
+}
+
+// Spend counts money spent (or model cost incurred) by a user.
+func (a *Alerter) Spend(ctx context.Context, userID string, amount decimal.Decimal) {
+	if userID == "" || !amount.IsPositive() {
+		return
+	}
+	now := a.cfg.Now()
+	var alerts []Alert
+	a.mu.Lock()
+	cut := now.Add(-a.cfg.SpendingWindow)
+	evs := a.spend[userID]
+	i := 0
+	for i < len(evs) && !evs[i].at.After(cut) {
+		i++
+	}
+	evs = append(evs[i:], spendEvent{at: now, amount: amount})
+	a.spend[userID] = evs
+	total := decimal.Zero
+	for _, e := range evs {
+		total = total.Add(e.amount)
+	}
+	if total.GreaterThanOrEqual(a.cfg.SpendingThreshold) && a.shouldFire(AlertSpendingSpike+"|"+userID, now, a.cfg.SpendingWindow) {
+		alerts = append(alerts, Alert{Kind: AlertSpendingSpike, Key: userID, Count: len(evs), Amount: total, Window: a.cfg.SpendingWindow, At: now})
+	}
+	a.mu.Unlock()
+	a.fire(ctx, alerts)
+}
+
+// SpendString is Spend with a decimal string; unparsable amounts are ignored.
+func (a *Alerter) SpendString(ctx context.Context, userID, amount string) {
+	d, err := decimal.NewFromString(amount)
+	if err != nil {
+		return
+	}
+	a.Spend(ctx, userID, d)
+}
+
+func (a *Alerter) shouldFire(key string, now time.Time, window time.Duration) bool {
+	cool := a.cfg.Cooldown
+	if cool <= 0 {
+		cool = window
+	}
+	if last, ok := a.fired[key]; ok && now.Sub(last) < cool {
+		return false
+	}
+	a.fired[key] = now
+	return true
+}
+
+func (a *Alerter) fire(ctx context.Context, alerts []Alert) {
+	if a.hook == nil {
+		return
+	}
+	for _, al := range alerts {
+		a.hook(ctx, al)
+	}
+}
+
+func pruneTimes(ts []time.Time, cut time.Time) []time.Time {
+	i := 0
+	for i < len(ts) && !ts[i].After(cut) {
+		i++
+	}
+	return ts[i:]
+}

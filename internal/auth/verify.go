@@ -1,0 +1,102 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/pamtravel/pam/internal/pamerr"
+)
+
+// Verify checks an access token — PAM's own (HS256 only; iss, aud, exp, iat
+// required) or, when configured, the outside identity provider's — and that it
+// is not revoked (by id, family or user cut-off) and its session not idle.
+func (s *Service) Verify(ctx context.Context, accessToken string) (Claims, error) {
+	bad := func(cause error) (Claims, error) {
+		return Claims{}, pamerr.Wrap(cause, pamerr.Unauthenticated, msgBadToken)
+	}
+	if accessToken == "" || len(accessToken) > 8192 {
+		return bad(errors.New("missing or oversized token"))
+	}
+	var c Claims
+	if s.external != nil && s.external.claimsIssuer(accessToken) {
+		ec, err := s.external.verify(ctx, accessToken)
+		if err != nil {
+			return bad(err)
+		}
+		c = ec
+	} else {
+		lc, err := s.verifyLocal(accessToken)
+		if err != nil {
+			return bad(err)
+		}
+		c = lc
+	}
+	if err := s.checkRevoked(ctx, c); err != nil {
+		if pamerr.CodeOf(err) == pamerr.Unauthenticated {
+			return Claims{}, err
+		}
+		return Claims{}, fmt.Errorf("verify token: %w", err)
+	}
+	if s.idle(ctx, c.FamilyID, c.IssuedAt, s.now()) {
+		return bad(errors.New("session idle"))
+	}
+	return c, nil
+}
+
+func (s *Service) verifyLocal(tok string) (Claims, error) {
+	var body accessClaims
+	p := jwt.NewParser(
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(s.cfg.Issuer),
+		jwt.WithAudience(s.cfg.Audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(s.now),
+		jwt.WithStrictDecoding(),
+	)
+	if _, err := p.ParseWithClaims(tok, &body, func(*jwt.Token) (any, error) { return s.cfg.Secret, nil }); err != nil {
+		return Claims{}, err
+	}
+	if body.Type != accessType || body.Subject == "" || body.ID == "" || body.Family == "" || body.IssuedAt == nil {
+		return Claims{}, errors.New("token lacks required claims")
+	}
+	issued := body.IssuedAt.Time
+	if body.IssuedMs > 0 {
+		issued = time.UnixMilli(body.IssuedMs)
+	}
+	return Claims{
+		UserID: body.Subject, Role: body.Role, TokenID: body.ID, FamilyID: body.Family,
+		IssuedAt: issued, ExpiresAt: body.ExpiresAt.Time,
+	}, nil
+}
+
+func (s *Service) checkRevoked(ctx context.Context, c Claims) error {
+	keys := []string{c.TokenID}
+	if c.FamilyID != "" {
+		keys = append(keys, familyKey(c.FamilyID))
+	}
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		revoked, err := s.rev.IsRevoked(ctx, k)
+		if err != nil {
+			return err
+		}
+		if revoked {
+			return pamerr.Wrap(errors.New("token revoked"), pamerr.Unauthenticated, msgBadToken)
+		}
+	}
+	cut, err := s.rev.RevokedBefore(ctx, c.UserID)
+	if err != nil {
+		return err
+	}
+	if !cut.IsZero() && !c.IssuedAt.After(cut) {
+		return pamerr.Wrap(errors.New("user tokens revoked"), pamerr.Unauthenticated, msgBadToken)
+	}
+	return nil
+}

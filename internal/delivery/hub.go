@@ -1,0 +1,141 @@
+package delivery
+
+import (
+	"sync"
+)
+
+// Hub fans a user's frames out to every open connection of that user on this
+// instance. A Broker (Redis pub/sub) carries them between instances.
+type Hub struct {
+	mu     sync.RWMutex
+	subs   map[string]map[*Subscription]struct{}
+	buffer int
+}
+
+// Subscription receives one user's frames. C is closed when the subscription
+// is closed or overflows (a slow reader); Overflowed then reports true.
+type Subscription struct {
+	C          <-chan Frame
+	c          chan Frame
+	hub        *Hub
+	userID     string
+	once       sync.Once
+	mu         sync.Mutex
+	overflowed bool
+	closed     bool
+	onOverflow func()
+}
+
+// Frame is an encoded server frame; Seq > 0 marks a durable one.
+type Frame struct {
+	Seq    int64
+	TurnID string
+	Type   string
+	JSON   []byte
+}
+
+// NewHub returns a Hub whose subscriptions buffer up to buffer frames.
+func NewHub(buffer int) *Hub {
+	if buffer <= 0 {
+		buffer = 256
+	}
+	return &Hub{subs: map[string]map[*Subscription]struct{}{}, buffer: buffer}
+}
+
+// Subscribe starts receiving userID's frames.
+func (h *Hub) Subscribe(userID string) *Subscription { return h.SubscribeBuffer(userID, h.buffer) }
+
+// SubscribeBuffer is Subscribe with its own buffer size (a connection's
+// bounded send queue); buffer <= 0 means the Hub's default.
+func (h *Hub) SubscribeBuffer(userID string, buffer int) *Subscription {
+	if buffer <= 0 {
+		buffer = h.buffer
+	}
+	c := make(chan Frame, buffer)
+	s := &Subscription{C: c, c: c, hub: h, userID: userID}
+	h.mu.Lock()
+	if h.subs[userID] == nil {
+		h.subs[userID] = map[*Subscription]struct{}{}
+	}
+	h.subs[userID][s] = struct{}{}
+	h.mu.Unlock()
+	return s
+}
+
+// Publish delivers f to every subscription of userID on this instance,
+// never blocking: a subscription whose buffer is full is closed as overflowed.
+func (h *Hub) Publish(userID string, f Frame) {
+	h.mu.RLock()
+	subs := make([]*Subscription, 0, len(h.subs[userID]))
+	for s := range h.subs[userID] {
+		subs = append(subs, s)
+	}
+	h.mu.RUnlock()
+	for _, s := range subs {
+		s.send(f)
+	}
+}
+
+// Connections returns how many subscriptions are open.
+func (h *Hub) Connections() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	n := 0
+	for _, m := range h.subs {
+		n += len(m)
+	}
+	return n
+}
+
+func (s *Subscription) send(f Frame) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	select {
+	case s.c <- f:
+	default:
+		s.overflowed = true
+		s.closeLocked()
+		if s.onOverflow != nil {
+			go s.onOverflow()
+		}
+	}
+}
+
+// NotifyOverflow makes f run, in its own goroutine, when the subscription
+// overflows — so a connection whose writer is stuck on a slow reader can be
+// closed at once instead of when its write times out.
+func (s *Subscription) NotifyOverflow(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onOverflow = f
+}
+
+// Overflowed reports whether the subscription was closed for falling behind.
+func (s *Subscription) Overflowed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.overflowed
+}
+
+// Close stops the subscription.
+func (s *Subscription) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closeLocked()
+}
+
+func (s *Subscription) closeLocked() {
+	s.once.Do(func() {
+		s.closed = true
+		close(s.c)
+		s.hub.mu.Lock()
+		delete(s.hub.subs[s.userID], s)
+		if len(s.hub.subs[s.userID]) == 0 {
+			delete(s.hub.subs, s.userID)
+		}
+		s.hub.mu.Unlock()
+	})
+}

@@ -1,0 +1,251 @@
+package delivery
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/pamtravel/pam/internal/agent"
+	"github.com/pamtravel/pam/internal/pamerr"
+	"github.com/pamtravel/pam/internal/store"
+	"github.com/pamtravel/pam/internal/tools"
+	"github.com/pamtravel/pam/protocol"
+)
+
+// LocateFunc resolves the best known location for a turn (GPS from the
+// context, then last known, …); nil when unknown.
+type LocateFunc func(ctx context.Context, userID string, c *protocol.ChatContext, now time.Time) *tools.Location
+
+// SetLocator installs the location fallback chain.
+func (s *Service) SetLocator(f LocateFunc) { s.locate = f }
+
+// Process runs an accepted turn to its durable answer, retrying up to
+// MaxAttempts and dead-lettering it after the last. A turn already running on
+// this instance is waited for instead of run twice.
+func (s *Service) Process(ctx context.Context, t *store.Turn, in Inbound, live func(Frame)) (*Result, error) {
+	if _, busy := s.inflight.LoadOrStore(t.ID, struct{}{}); busy {
+		return s.WaitResult(ctx, t)
+	}
+	defer s.inflight.Delete(t.ID)
+	var lastErr error
+	for attempt := t.Attempts + 1; attempt <= s.cfg.MaxAttempts; attempt++ {
+		res, err := s.attempt(ctx, t, in, live)
+		if err == nil {
+			return res, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			return nil, pamerr.Wrap(err, pamerr.Overloaded, "Your message is saved and will be answered shortly.")
+		}
+		final := attempt == s.cfg.MaxAttempts
+		if _, ferr := s.store.FailTurnAttempt(context.WithoutCancel(ctx), t.ID, err.Error(), final); ferr != nil {
+			s.log.Error("record failed attempt", "turn_id", t.ID, "error", ferr)
+		}
+		s.log.Warn("turn attempt failed", "turn_id", t.ID, "attempt", attempt, "error", err)
+		if !final {
+			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
+		}
+	}
+	return s.deadLetter(context.WithoutCancel(ctx), t, lastErr)
+}
+
+func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live func(Frame)) (*Result, error) {
+	u, err := s.store.UserByID(ctx, t.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("load user: %w", err)
+	}
+	em := newEmitter(s.hub, t, live, s.cfg)
+	defer em.stop()
+	ain := agent.Input{
+		UserID: t.UserID, Role: u.Role, RequestID: in.RequestID, ConversationID: t.ConversationID,
+		Text: t.Text, Settings: u.Settings, Now: s.now(), ClientAddr: in.ClientAddr, UserAgent: in.UserAgent,
+	}
+	if s.locate != nil {
+		var c protocol.ChatContext
+		if len(t.Context) > 0 {
+			_ = json.Unmarshal(t.Context, &c)
+		}
+		ain.Location = s.locate(ctx, t.UserID, &c, ain.Now)
+	}
+	out, err := s.agent.Run(ctx, ain, em)
+	if err != nil {
+		return nil, err
+	}
+	return s.persist(ctx, t, out)
+}
+
+// persist stores the answer, its durable frame and the turn's completion in one transaction.
+func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output) (*Result, error) {
+	frame := protocol.Message{
+		Type: protocol.TypeMessage, TurnID: t.ID, ID: t.ClientMessageID, ConversationID: t.ConversationID,
+		Text: out.Text, ToolCalls: toolCalls(out.ToolCalls), UIActions: uiActions(out.UIActions),
+		Degraded: out.Degraded, Source: out.Source, Safety: flaggedSafety(ctx, s.store, t),
+	}
+	var ev *store.Event
+	err := s.store.InTx(ctx, func(tx store.Store) error {
+		meta, _ := json.Marshal(struct {
+			ToolCalls []protocol.ToolCall `json:"tool_calls"`
+			UIActions []protocol.UIAction `json:"ui_actions"`
+		}{frame.ToolCalls, frame.UIActions})
+		msg := &store.Message{ConversationID: t.ConversationID, UserID: t.UserID, Role: store.MessageAssistant, Content: out.Text, Source: out.Source, Degraded: out.Degraded, Meta: meta}
+		if err := tx.AppendMessage(ctx, msg); err != nil {
+			return err
+		}
+		frame.MessageID = msg.ID
+		var err error
+		ev, err = tx.AppendEvent(ctx, t.UserID, protocol.TypeMessage, func(seq int64) (json.RawMessage, error) {
+			frame.Seq = seq
+			return json.Marshal(frame)
+		})
+		if err != nil {
+			return err
+		}
+		return tx.CompleteTurn(ctx, t.ID, msg.ID, ev.Seq)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("persist answer: %w", err)
+	}
+	s.hub.Publish(t.UserID, Frame{Seq: ev.Seq, TurnID: t.ID, Type: ev.Type, JSON: ev.Payload})
+	return &Result{Frame: frame}, nil
+}
+
+func flaggedSafety(ctx context.Context, st store.Store, t *store.Turn) *protocol.Safety {
+	if t.UserMessageID == "" {
+		return nil
+	}
+	msgs, err := st.RecentMessages(ctx, t.UserID, t.ConversationID, 50)
+	if err != nil {
+		return nil
+	}
+	for _, m := range msgs {
+		if m.ID != t.UserMessageID || len(m.Meta) == 0 {
+			continue
+		}
+		var meta turnMeta
+		if json.Unmarshal(m.Meta, &meta) == nil && len(meta.Flagged) > 0 {
+			return &protocol.Safety{Flagged: true, Categories: meta.Flagged}
+		}
+	}
+	return nil
+}
+
+// deadLetter parks a turn that failed its last attempt and tells the user.
+func (s *Service) deadLetter(ctx context.Context, t *store.Turn, cause error) (*Result, error) {
+	payload, _ := json.Marshal(t)
+	dl := &store.DeadLetter{Kind: "turn", UserID: t.UserID, Payload: payload, Attempts: s.cfg.MaxAttempts, LastError: errString(cause)}
+	if err := s.store.AddDeadLetter(ctx, dl); err != nil {
+		s.log.Error("dead-letter turn", "turn_id", t.ID, "error", err)
+	}
+	msg := "Sorry, I couldn't answer that message after several tries. It has been saved for the team to look at; please try again later."
+	ev, err := s.store.AppendEvent(ctx, t.UserID, protocol.TypeError, func(seq int64) (json.RawMessage, error) {
+		return json.Marshal(protocol.Error{Type: protocol.TypeError, Code: string(pamerr.UpstreamUnavailable), Message: msg, ID: t.ClientMessageID, Seq: seq})
+	})
+	if err != nil {
+		return nil, pamerr.Wrap(cause, pamerr.Internal, msg)
+	}
+	_ = s.store.CompleteTurn(ctx, t.ID, "", ev.Seq)
+	s.hub.Publish(t.UserID, Frame{Seq: ev.Seq, TurnID: t.ID, Type: ev.Type, JSON: ev.Payload})
+	return nil, pamerr.Wrap(cause, pamerr.UpstreamUnavailable, msg)
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func toolCalls(in []agent.ToolCall) []protocol.ToolCall {
+	out := make([]protocol.ToolCall, 0, len(in))
+	for _, c := range in {
+		out = append(out, protocol.ToolCall{Name: c.Name, Status: c.Status})
+	}
+	return out
+}
+
+func uiActions(in []tools.UIAction) []protocol.UIAction {
+	out := make([]protocol.UIAction, 0, len(in))
+	for _, a := range in {
+		out = append(out, protocol.UIAction(a))
+	}
+	return out
+}
+
+// emitter publishes a turn's live frames and the thinking / still-working notices.
+type emitter struct {
+	hub    *Hub
+	turn   *store.Turn
+	live   func(Frame)
+	mu     sync.Mutex
+	output bool
+	timers []*time.Timer
+}
+
+func newEmitter(h *Hub, t *store.Turn, live func(Frame), cfg Config) *emitter {
+	e := &emitter{hub: h, turn: t, live: live}
+	e.timers = []*time.Timer{
+		time.AfterFunc(cfg.ThinkingAfter, func() { e.thinking("") }),
+		time.AfterFunc(cfg.StillWorkingAfter, func() { e.thinking("Still working on it…") }),
+	}
+	return e
+}
+
+func (e *emitter) stop() {
+	for _, t := range e.timers {
+		t.Stop()
+	}
+}
+
+func (e *emitter) thinking(notice string) {
+	e.mu.Lock()
+	quiet := !e.output
+	e.mu.Unlock()
+	if quiet || notice != "" {
+		e.send(protocol.TypeThinking, protocol.Thinking{Type: protocol.TypeThinking, TurnID: e.turn.ID, Notice: notice})
+	}
+}
+
+func (e *emitter) Delta(text string) {
+	e.mu.Lock()
+	e.output = true
+	e.mu.Unlock()
+	e.send(protocol.TypeDelta, protocol.Delta{Type: protocol.TypeDelta, TurnID: e.turn.ID, Text: text})
+}
+
+func (e *emitter) Tool(name, status string) {
+	e.send(protocol.TypeTool, protocol.Tool{Type: protocol.TypeTool, TurnID: e.turn.ID, Name: name, Status: status})
+}
+
+func (e *emitter) send(typ string, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	f := Frame{TurnID: e.turn.ID, Type: typ, JSON: b}
+	e.hub.Publish(e.turn.UserID, f)
+	if e.live != nil {
+		e.live(f)
+	}
+}
+
+// ResumePending answers turns that were accepted but not answered before a
+// crash or restart, oldest first, exactly once each.
+func (s *Service) ResumePending(ctx context.Context) {
+	turns, err := s.store.PendingTurns(ctx, 1000)
+	if err != nil {
+		s.log.Warn("resume pending turns", "error", err)
+		return
+	}
+	for i := range turns {
+		t := &turns[i]
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Info("resuming turn", "turn_id", t.ID, "user_id", t.UserID)
+		if _, err := s.Process(ctx, t, Inbound{UserID: t.UserID, RequestID: "resume-" + t.ID}, nil); err != nil {
+			s.log.Warn("resumed turn failed", "turn_id", t.ID, "error", err)
+		}
+	}
+}

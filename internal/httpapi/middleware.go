@@ -1,0 +1,189 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/pamtravel/pam/internal/auth"
+	"github.com/pamtravel/pam/internal/pamerr"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyLogger
+	keyClaims
+)
+
+var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+func loggerFrom(ctx context.Context) *slog.Logger {
+	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
+		return l
+	}
+	return slog.Default()
+}
+
+func claimsFrom(ctx context.Context) auth.Claims {
+	c, _ := ctx.Value(keyClaims).(auth.Claims)
+	return c
+}
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// withRequest gives every request an id (the caller's when sane), a logger
+// carrying it, access logging and panic recovery.
+func withRequest(log *slog.Logger, metrics Metrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := r.Header.Get("X-Request-ID")
+			if !saneRequestID.MatchString(id) {
+				id = newRequestID()
+			}
+			w.Header().Set("X-Request-ID", id)
+			l := log.With("request_id", id)
+			ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, l)
+			r = r.WithContext(ctx)
+			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+			start := time.Now()
+			defer func() {
+				if p := recover(); p != nil {
+					l.Error("panic", "panic", p, "stack", string(debug.Stack()))
+					if !rec.wrote {
+						writeError(rec, r, pamerr.New(pamerr.Internal, "internal error"))
+					}
+				}
+				d := time.Since(start)
+				metrics.ObserveHTTP(routePattern(r), r.Method, rec.status, d)
+				l.Info("http", "method", r.Method, "path", redactPath(r.URL.Path), "status", rec.status, "duration_ms", d.Milliseconds(), "user_id", claimsFrom(r.Context()).UserID)
+			}()
+			next.ServeHTTP(rec, r)
+		})
+	}
+}
+
+func routePattern(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return "other"
+}
+
+// redactPath hides tokens that old clients put in URLs.
+func redactPath(p string) string {
+	if i := strings.Index(p, "token="); i >= 0 {
+		return p[:i] + "token=[REDACTED]"
+	}
+	return p
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	s.wrote = true
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController and websocket upgrades reach the real writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// bearer extracts a bearer token.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// requireAuth verifies the bearer token, puts its claims in the context and
+// applies the per-user request limit.
+func (s *server) requireAuth(next http.Handler) http.Handler {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		tok := bearer(r)
+		if tok == "" {
+			return pamerr.New(pamerr.Unauthenticated, "sign in first: send an Authorization: Bearer token")
+		}
+		c, err := s.auth.Verify(r.Context(), tok)
+		if err != nil {
+			return err
+		}
+		s.auth.Touch(r.Context(), c)
+		ctx := context.WithValue(r.Context(), keyClaims, c)
+		ctx = context.WithValue(ctx, keyLogger, loggerFrom(ctx).With("user_id", c.UserID))
+		r = r.WithContext(ctx)
+		if err := s.limitUser(r.Context(), c.UserID); err != nil {
+			return err
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+func (s *server) limitUser(ctx context.Context, userID string) error {
+	ok, retry, err := s.limiter.Allow(ctx, "user:"+userID, s.cfg.UserPerMinute, time.Minute)
+	if err != nil {
+		loggerFrom(ctx).Warn("rate limiter unavailable", "error", err)
+		return nil
+	}
+	if !ok {
+		s.metrics.RateLimited("user")
+		return &pamerr.Error{Code: pamerr.RateLimited, Message: "Too many requests; please slow down.", RetryAfter: retry}
+	}
+	return nil
+}
+
+// requireAdmin refuses non-admins.
+func requireAdmin(next http.Handler) http.Handler {
+	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if claimsFrom(r.Context()).Role != "admin" {
+			return pamerr.New(pamerr.Forbidden, "this needs an administrator")
+		}
+		next.ServeHTTP(w, r)
+		return nil
+	})
+}
+
+// clientAddr is the peer address (a proxy's X-Forwarded-For is not trusted by default).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

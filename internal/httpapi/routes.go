@@ -1,0 +1,163 @@
+// Package httpapi owns PAM's HTTP surface: routes.go shows the whole API in
+// one place; each concern has its own file. Handlers return errors that are
+// mapped once to the error envelope with a stable code.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/pamtravel/pam/internal/auth"
+	"github.com/pamtravel/pam/internal/delivery"
+	"github.com/pamtravel/pam/internal/ratelimit"
+	"github.com/pamtravel/pam/internal/store"
+	"github.com/pamtravel/pam/internal/tools"
+)
+
+// Authenticator is the token service as the HTTP layer uses it.
+type Authenticator interface {
+	Register(ctx context.Context, email, password, displayName string) (*auth.Session, error)
+	Login(ctx context.Context, email, password, clientAddr string) (*auth.Session, error)
+	Refresh(ctx context.Context, refreshToken string) (*auth.Session, error)
+	Logout(ctx context.Context, c auth.Claims, refreshToken string) error
+	Verify(ctx context.Context, accessToken string) (auth.Claims, error)
+	Touch(ctx context.Context, c auth.Claims)
+}
+
+// ToolLister lists and confirms tools.
+type ToolLister interface {
+	Definitions(role string, available func(source string) bool) []*tools.Tool
+}
+
+// Metrics receives HTTP measurements; the observability package implements it.
+type Metrics interface {
+	ObserveHTTP(route, method string, status int, d time.Duration)
+	RateLimited(scope string)
+}
+
+// Readiness reports dependency health for /readyz.
+type Readiness func(ctx context.Context) (status string, checks map[string]string)
+
+// Config holds the limits the HTTP layer enforces.
+type Config struct {
+	UserPerMinute int
+	Heartbeat     time.Duration
+	HelloTimeout  time.Duration
+	IdleClose     time.Duration
+	Version       string
+	// WebSocket limits (defaults: 64-frame send queue, 20 frames/s with bursts of
+	// 40, close 4008 after 30 refused frames in a minute).
+	WSSendQueue    int
+	WSFrameRate    int
+	WSFrameBurst   int
+	WSAbuseStrikes int
+}
+
+// Deps are the server's dependencies.
+type Deps struct {
+	Log      *slog.Logger
+	Store    store.Store
+	Auth     Authenticator
+	Delivery *delivery.Service
+	Tools    ToolLister
+	Limiter  ratelimit.Limiter
+	Metrics  Metrics
+	Ready    Readiness
+	Web      http.Handler // the chat page
+	Prom     http.Handler // /metrics
+	Config   Config
+	// Connections counts open WebSockets (observe.Metrics.Connections).
+	Connections Gauge
+	// OnShutdown registers the drain of WebSockets and long-polls, to run
+	// before http.Server.Shutdown (which does not close hijacked connections).
+	OnShutdown func(func(ctx context.Context))
+}
+
+type server struct {
+	log      *slog.Logger
+	store    store.Store
+	auth     Authenticator
+	delivery *delivery.Service
+	tools    ToolLister
+	limiter  ratelimit.Limiter
+	metrics  Metrics
+	ready    Readiness
+	cfg      Config
+	rt       *realtime
+}
+
+// NewServer returns PAM's HTTP handler.
+func NewServer(d Deps) http.Handler {
+	s := &server{log: d.Log, store: d.Store, auth: d.Auth, delivery: d.Delivery, tools: d.Tools,
+		limiter: d.Limiter, metrics: d.Metrics, ready: d.Ready, cfg: d.Config}
+	if s.metrics == nil {
+		s.metrics = nopMetrics{}
+	}
+	if s.limiter == nil {
+		s.limiter = ratelimit.NewMemory()
+	}
+	if s.cfg.UserPerMinute <= 0 {
+		s.cfg.UserPerMinute = 100
+	}
+	s.cfg = realtimeDefaults(s.cfg)
+	s.rt = newRealtime(d.Connections)
+	if d.OnShutdown != nil {
+		d.OnShutdown(func(ctx context.Context) { s.rt.shutdown(ctx, s.delivery.Drain) })
+	}
+	mux := http.NewServeMux()
+	s.routes(mux, d.Web, d.Prom)
+	return withRequest(s.log, s.metrics)(mux)
+}
+
+func (s *server) routes(mux *http.ServeMux, web, prom http.Handler) {
+	authed := s.requireAuth
+	admin := func(h http.Handler) http.Handler { return authed(requireAdmin(h)) }
+
+	mux.Handle("GET /healthz", handlerFunc(s.handleHealth))
+	mux.Handle("GET /readyz", handlerFunc(s.handleReady))
+	if prom != nil {
+		mux.Handle("GET /metrics", prom)
+	}
+	mux.Handle("GET /openapi.json", handlerFunc(s.handleOpenAPI))
+	if web != nil {
+		mux.Handle("GET /", web)
+	}
+
+	mux.Handle("POST /api/v1/auth/register", handlerFunc(s.handleRegister))
+	mux.Handle("POST /api/v1/auth/login", handlerFunc(s.handleLogin))
+	mux.Handle("POST /api/v1/auth/refresh", handlerFunc(s.handleRefresh))
+	mux.Handle("POST /api/v1/auth/logout", authed(handlerFunc(s.handleLogout)))
+	mux.Handle("GET /api/v1/me", authed(handlerFunc(s.handleMe)))
+
+	mux.Handle("POST /api/v1/chat", authed(handlerFunc(s.handleChat)))
+	mux.Handle("GET /api/v1/ws", handlerFunc(s.handleWS)) // the token travels in the first frame
+	mux.Handle("GET /api/v1/events", authed(handlerFunc(s.handleEvents)))
+	mux.Handle("GET /api/v1/conversations", authed(handlerFunc(s.handleConversations)))
+	mux.Handle("GET /api/v1/conversations/{id}/messages", authed(handlerFunc(s.handleMessages)))
+	mux.Handle("GET /api/v1/tools", authed(handlerFunc(s.handleTools)))
+
+	mux.Handle("GET /api/v1/expenses", authed(handlerFunc(s.handleListExpenses)))
+	mux.Handle("POST /api/v1/expenses", authed(handlerFunc(s.handleCreateExpense)))
+	mux.Handle("GET /api/v1/budgets", authed(handlerFunc(s.handleBudgets)))
+	mux.Handle("GET /api/v1/fuel", authed(handlerFunc(s.handleFuel)))
+	mux.Handle("GET /api/v1/trips", authed(handlerFunc(s.handleTrips)))
+	mux.Handle("GET /api/v1/calendar", authed(handlerFunc(s.handleCalendar)))
+	mux.Handle("GET /api/v1/vehicles", authed(handlerFunc(s.handleVehicles)))
+
+	mux.Handle("GET /api/v1/admin/dead-letters", admin(handlerFunc(s.handleDeadLetters)))
+	mux.Handle("GET /api/v1/admin/audit", admin(handlerFunc(s.handleAudit)))
+
+	// Unknown API routes answer the JSON 404 rather than the chat page; one
+	// pattern per method, since a method-less "/api/" conflicts with "GET /".
+	apiNotFound := handlerFunc(func(w http.ResponseWriter, r *http.Request) error { return notFound("route") })
+	for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+		mux.Handle(m+" /api/", apiNotFound)
+	}
+}
+
+type nopMetrics struct{}
+
+func (nopMetrics) ObserveHTTP(string, string, int, time.Duration) {}
+func (nopMetrics) RateLimited(string)                             {}

@@ -1,0 +1,131 @@
+// Package sqlite owns PAM's default store: a SQLite file through the pure-Go
+// modernc.org/sqlite driver, in WAL mode with foreign keys on. Writes go through
+// one connection (so concurrent writers queue instead of failing with
+// SQLITE_BUSY); reads use a pool of read-only connections. The queries are the
+// shared ones of sqlstore; this package adds the dialect and the migrations.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/pamtravel/pam/internal/store/storage/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// busyTimeoutMs is how long a connection waits for another process's lock
+// (e.g. `pam migrate` while a server runs) before SQLITE_BUSY.
+const busyTimeoutMs = 5000
+
+// defaultReaders is the read pool size when Options.MaxConns is 0.
+const defaultReaders = 4
+
+// Dialect is SQLite's: "?" placeholders, text times, sums in Go.
+var Dialect = sqlstore.Dialect{
+	Name:         "sqlite",
+	Time:         sqlstore.SQLiteTime,
+	IsUnique:     isCode(sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY),
+	IsForeignKey: isCode(sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY),
+	IsConnError:  func(error) (bool, bool) { return false, false },
+}
+
+func isCode(codes ...int) func(error) bool {
+	return func(err error) bool {
+		var e *sqlite.Error
+		if !errors.As(err, &e) {
+			return false
+		}
+		for _, c := range codes {
+			if e.Code() == c {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// Open opens (creating if needed) the SQLite database at path, applies the
+// migrations and returns the store. path ":memory:" gives a private in-memory
+// database on a single connection.
+func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store, error) {
+	o = o.WithDefaults()
+	var reader, writer *sql.DB
+	var err error
+	if path == ":memory:" {
+		writer, err = sql.Open("sqlite", dsn(":memory:", false))
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		writer.SetMaxOpenConns(1)
+		writer.SetConnMaxLifetime(0)
+		reader = writer
+	} else {
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("open sqlite: create directory: %w", err)
+			}
+		}
+		if writer, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		writer.SetMaxOpenConns(1)
+		writer.SetMaxIdleConns(1)
+		writer.SetConnMaxLifetime(o.MaxConnLifetime)
+		if reader, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+			writer.Close()
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		n := o.MaxConns
+		if n <= 0 {
+			n = defaultReaders
+		}
+		reader.SetMaxOpenConns(n)
+		reader.SetMaxIdleConns(n)
+		reader.SetConnMaxLifetime(o.MaxConnLifetime)
+	}
+	s := sqlstore.New(reader, writer, Dialect, o)
+	if _, err := Migrate(ctx, s); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// dsn builds the driver's DSN: WAL, foreign keys, busy timeout, and IMMEDIATE
+// transactions so a write transaction takes the lock up front.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMs))
+	q.Add("_pragma", "foreign_keys(1)")
+	if path != ":memory:" {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+	}
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Migrate applies the embedded migrations not yet applied; it returns how many it applied.
+func Migrate(ctx context.Context, s *sqlstore.Store) (int, error) {
+	ms, err := sqlstore.LoadMigrations(migrations, "migrations")
+	if err != nil {
+		return 0, err
+	}
+	return s.Migrate(ctx, ms, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`)
+}

@@ -1,0 +1,194 @@
+package sqlite_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pamtravel/pam/internal/pamerr"
+	"github.com/pamtravel/pam/internal/store"
+	"github.com/pamtravel/pam/internal/store/sqlite"
+	"github.com/pamtravel/pam/internal/store/storage/sqlstore"
+	"github.com/pamtravel/pam/internal/store/storetest"
+)
+
+// quiet keeps migration logs out of test output.
+var quiet = sqlstore.Options{Logger: slog.New(slog.DiscardHandler)}
+
+func open(tb testing.TB) *sqlstore.Store {
+	tb.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "pam.db"), quiet)
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
+}
+
+func TestContractInMemory(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := sqlite.Open(context.Background(), ":memory:", quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestMigrateIdempotent(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pam.db")
+	s, err := sqlite.Open(ctx, path, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v < 1 {
+		t.Fatalf("SchemaVersion = %d, %v", v, err)
+	}
+	if n, err := sqlite.Migrate(ctx, s); err != nil || n != 0 {
+		t.Fatalf("second Migrate applied %d, %v; want 0", n, err)
+	}
+	s.Close()
+	s, err = sqlite.Open(ctx, path, quiet) // reopening keeps data and applies nothing
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if v2, _ := s.SchemaVersion(ctx); v2 != v {
+		t.Fatalf("version after reopen = %d, want %d", v2, v)
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	s := open(t)
+	db := s.Writer()
+	for pragma, want := range map[string]string{"journal_mode": "wal", "foreign_keys": "1", "busy_timeout": "5000"} {
+		var got string
+		if err := db.QueryRow("PRAGMA " + pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+		}
+	}
+}
+
+// BenchmarkCreateExpenseAppendMessage measures the two hottest writes of a chat turn.
+func BenchmarkCreateExpenseAppendMessage(b *testing.B) { storetest.BenchTurnWrites(b, open(b)) }
+
+func TestSlowQueryLogged(t *testing.T) {
+	var buf syncBuffer
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"),
+		sqlstore.Options{SlowQuery: time.Nanosecond, Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.UserByEmail(context.Background(), "x@example.com"); !store.IsNotFound(err) {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if !strings.Contains(out, `"msg":"slow query"`) || !strings.Contains(out, `"op":"user by email"`) || !strings.Contains(out, `"duration_ms"`) {
+		t.Errorf("slow query log = %s", out)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// TestAcquireTimeout: a write waiting for the single writer connection gives
+// up after AcquireTimeout with OVERLOADED instead of hanging.
+func TestAcquireTimeout(t *testing.T) {
+	o := quiet
+	o.AcquireTimeout = 100 * time.Millisecond
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	start := time.Now()
+	err = s.InTx(ctx, func(tx store.Store) error {
+		// s, not tx: needs a second writer connection while the transaction holds the only one.
+		return s.CreateUser(ctx, &store.User{Email: "waiting@example.com"})
+	})
+	if pamerr.CodeOf(err) != pamerr.Overloaded {
+		t.Fatalf("err = %v, want OVERLOADED", err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("gave up after %v", el)
+	}
+}
+
+// TestConcurrentWritersTwoHandles: two stores on one file (as two processes
+// would be) write concurrently without SQLITE_BUSY, thanks to WAL, IMMEDIATE
+// transactions and busy_timeout.
+func TestConcurrentWritersTwoHandles(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "pam.db")
+	a, err := sqlite.Open(ctx, path, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := sqlite.Open(ctx, path, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	u := &store.User{Email: "two@example.com"}
+	if err := a.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		wg.Go(func() {
+			_, err := s.AppendEvent(ctx, u.ID, "message", func(seq int64) (json.RawMessage, error) {
+				return json.RawMessage(fmt.Sprintf(`{"seq":%d}`, seq)), nil
+			})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent write: %v", err)
+		}
+	}
+	if n, _ := b.LastSeq(ctx, u.ID); n != 40 {
+		t.Errorf("LastSeq = %d, want 40", n)
+	}
+}

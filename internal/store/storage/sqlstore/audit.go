@@ -1,0 +1,108 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pamtravel/pam/internal/store"
+)
+
+const auditCols = "seq, time, user_id, request_id, kind, action, args, outcome, error, duration_ms, cost, client_addr, user_agent, prev_hash, hash"
+
+func scanAudit(r scanner) (store.AuditRecord, error) {
+	var a store.AuditRecord
+	err := r.Scan(&a.Seq, timeScan{&a.Time}, &a.UserID, &a.RequestID, &a.Kind, &a.Action, jsonScan{&a.Args}, &a.Outcome, &a.Error,
+		&a.DurationMs, &a.Cost, &a.ClientAddr, &a.UserAgent, &a.PrevHash, &a.Hash)
+	return a, err
+}
+
+// AppendAudit chains r to the last row and stores it. Appends are serialized
+// (a table lock on PostgreSQL, the single writer on SQLite), so Seq has no
+// gaps and PrevHash is always the previous row's Hash.
+func (s *Store) AppendAudit(ctx context.Context, r *store.AuditRecord, hash func(r *store.AuditRecord) string) error {
+	if hash == nil {
+		return fmt.Errorf("append audit: no hash function")
+	}
+	if err := checkJSON("args", r.Args); err != nil {
+		return err
+	}
+	rec := *r
+	rec.Hash = ""
+	if rec.Time.IsZero() {
+		rec.Time = time.Now()
+	}
+	rec.Time = rec.Time.UTC().Truncate(time.Microsecond)
+	err := s.writeTx(ctx, "append audit", func(q querier) error {
+		if s.db.d.LockAudit != "" {
+			if _, err := s.exec(ctx, q, s.db.d.LockAudit); err != nil {
+				return err
+			}
+		}
+		var last int64
+		var prev string
+		err := s.row(ctx, q, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		rec.Seq, rec.PrevHash = last+1, prev
+		rec.Hash = hash(&rec)
+		_, err = s.exec(ctx, q, "INSERT INTO audit_log ("+auditCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			rec.Seq, s.ts(rec.Time), rec.UserID, rec.RequestID, rec.Kind, rec.Action, nullJSON(rec.Args), rec.Outcome, rec.Error,
+			rec.DurationMs, rec.Cost, rec.ClientAddr, rec.UserAgent, rec.PrevHash, rec.Hash)
+		return err
+	})
+	if err == nil {
+		*r = rec
+	}
+	return err
+}
+
+// ListAudit lists audit rows, newest first.
+func (s *Store) ListAudit(ctx context.Context, p store.Page) ([]store.AuditRecord, string, error) {
+	after, err := decodeCursor(p.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	var before int64
+	if after != "" {
+		if _, err := parseSeqCursor(after, &before); err != nil {
+			return nil, "", err
+		}
+	}
+	n := limit(p.Limit)
+	out, err := getAll(ctx, s, "list audit", scanAudit,
+		"SELECT "+auditCols+" FROM audit_log WHERE (? = 0 OR seq < ?) ORDER BY seq DESC LIMIT ?", before, before, n+1)
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := pageOf(out, n, func(a *store.AuditRecord) string { return itoa(a.Seq) })
+	return out, next, nil
+}
+
+// auditScanBatch is how many rows ScanAudit reads per query, so fn never runs
+// while a cursor holds a connection busy for the whole log.
+const auditScanBatch = 500
+
+// ScanAudit calls fn for every row, oldest first, stopping at fn's first error.
+func (s *Store) ScanAudit(ctx context.Context, fn func(r *store.AuditRecord) error) error {
+	var after int64
+	for {
+		batch, err := getAll(ctx, s, "scan audit", scanAudit,
+			"SELECT "+auditCols+" FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?", after, auditScanBatch)
+		if err != nil {
+			return err
+		}
+		for i := range batch {
+			if err := fn(&batch[i]); err != nil {
+				return err
+			}
+		}
+		if len(batch) < auditScanBatch {
+			return nil
+		}
+		after = batch[len(batch)-1].Seq
+	}
+}

@@ -1,0 +1,98 @@
+package sqlstore
+
+import (
+	"context"
+
+	"github.com/pamtravel/pam/internal/store"
+)
+
+const turnCols = "id, user_id, conversation_id, client_message_id, user_message_id, text, context, status, attempts, last_error, reply_message_id, reply_seq, created_at, updated_at"
+
+func scanTurn(r scanner) (store.Turn, error) {
+	var t store.Turn
+	err := r.Scan(&t.ID, &t.UserID, &t.ConversationID, &t.ClientMessageID, &t.UserMessageID, &t.Text, jsonScan{&t.Context},
+		&t.Status, &t.Attempts, &t.LastError, &t.ReplyMessageID, &t.ReplySeq, timeScan{&t.CreatedAt}, timeScan{&t.UpdatedAt})
+	return t, err
+}
+
+// AcceptTurn stores t unless the user already has a turn with its
+// ClientMessageID, in which case it returns that turn and created=false. The
+// unique (user_id, client_message_id) constraint makes this race-safe.
+func (s *Store) AcceptTurn(ctx context.Context, t *store.Turn) (*store.Turn, bool, error) {
+	if err := checkJSON("context", t.Context); err != nil {
+		return nil, false, err
+	}
+	nt := *t
+	ts := now()
+	nt.ID, nt.CreatedAt, nt.UpdatedAt = NewID(), ts, ts
+	if nt.ClientMessageID == "" {
+		nt.ClientMessageID = nt.ID
+	}
+	if nt.Status == "" {
+		nt.Status = store.TurnPending
+	}
+	var existing *store.Turn
+	err := s.writeTx(ctx, "accept turn", func(q querier) error {
+		n, err := s.exec(ctx, q, "INSERT INTO turns ("+turnCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, client_message_id) DO NOTHING",
+			nt.ID, nt.UserID, nt.ConversationID, nt.ClientMessageID, nt.UserMessageID, nt.Text, nullJSON(nt.Context),
+			nt.Status, nt.Attempts, nt.LastError, nt.ReplyMessageID, nt.ReplySeq, s.ts(ts), s.ts(ts))
+		if err != nil {
+			return s.fkAsNotFound("user", err)
+		}
+		if n == 1 {
+			return nil
+		}
+		old, err := scanTurn(s.row(ctx, q, "SELECT "+turnCols+" FROM turns WHERE user_id = ? AND client_message_id = ?", nt.UserID, nt.ClientMessageID))
+		if err != nil {
+			return s.scanErr("turn", err)
+		}
+		existing = &old
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if existing != nil {
+		return existing, false, nil
+	}
+	*t = nt
+	return t, true, nil
+}
+
+// TurnByClientID returns the user's turn with the idempotency key.
+func (s *Store) TurnByClientID(ctx context.Context, userID, clientMessageID string) (*store.Turn, error) {
+	return getOne(ctx, s, "turn by client id", "turn", scanTurn,
+		"SELECT "+turnCols+" FROM turns WHERE user_id = ? AND client_message_id = ?", userID, clientMessageID)
+}
+
+// CompleteTurn marks the turn done with its reply.
+func (s *Store) CompleteTurn(ctx context.Context, turnID, replyMessageID string, replySeq int64) error {
+	return s.write(ctx, "complete turn", func(q querier) error {
+		n, err := s.exec(ctx, q, "UPDATE turns SET status = ?, reply_message_id = ?, reply_seq = ?, updated_at = ? WHERE id = ?",
+			store.TurnDone, replyMessageID, replySeq, s.ts(now()), turnID)
+		if err == nil && n == 0 {
+			return notFound("turn")
+		}
+		return err
+	})
+}
+
+// FailTurnAttempt counts a failed attempt; final dead-letters the turn (status failed).
+func (s *Store) FailTurnAttempt(ctx context.Context, turnID, lastError string, final bool) (int, error) {
+	status := store.TurnPending
+	if final {
+		status = store.TurnFailed
+	}
+	var attempts int
+	err := s.write(ctx, "fail turn attempt", func(q querier) error {
+		err := s.row(ctx, q, "UPDATE turns SET attempts = attempts + 1, last_error = ?, status = ?, updated_at = ? WHERE id = ? RETURNING attempts",
+			lastError, status, s.ts(now()), turnID).Scan(&attempts)
+		return s.scanErr("turn", err)
+	})
+	return attempts, err
+}
+
+// PendingTurns returns pending turns across users, oldest first.
+func (s *Store) PendingTurns(ctx context.Context, n int) ([]store.Turn, error) {
+	return getAll(ctx, s, "pending turns", scanTurn, "SELECT "+turnCols+" FROM turns WHERE status = ? ORDER BY id LIMIT ?", store.TurnPending, batch(n))
+}
