@@ -63,6 +63,13 @@ type Agent struct {
 	available func(source string) bool
 	cfg       Config
 	summaries *summaryCache
+	confirm   Confirmer
+}
+
+// WithConfirmer lets plain yes/no replies confirm or cancel pending actions.
+func (a *Agent) WithConfirmer(c Confirmer) *Agent {
+	a.confirm = c
+	return a
 }
 
 // New returns an Agent. available may be nil (every source up).
@@ -133,6 +140,9 @@ func (a *Agent) Run(ctx context.Context, in Input, emit Emitter) (*Output, error
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.TurnDeadline)
 	defer cancel()
+	if out, ok := a.answerPending(ctx, in); ok {
+		return out, nil
+	}
 	req, notes, err := a.buildRequest(ctx, in)
 	if err != nil {
 		return nil, err

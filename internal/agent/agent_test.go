@@ -185,7 +185,9 @@ func (h *fakeHistory) RecentMessages(_ context.Context, _, _ string, limit int) 
 	return h.msgs, nil
 }
 
-func (h *fakeHistory) CountMessages(context.Context, string, string) (int, error) { return len(h.msgs), nil }
+func (h *fakeHistory) CountMessages(context.Context, string, string) (int, error) {
+	return len(h.msgs), nil
+}
 
 func TestLongHistoryIsSummarized(t *testing.T) {
 	h := &fakeHistory{}

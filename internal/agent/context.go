@@ -38,8 +38,12 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 }
 
 func (a *Agent) toolDefs(role, text string) []llm.ToolDef {
-	all := a.tools.Definitions(role, a.available)
-	picked := tools.Prefilter(all, text, a.cfg.MaxTools)
+	picked := a.tools.Definitions(role, a.available)
+	// The rules brain reads a missing tool as an unavailable source, so it
+	// always gets every available tool; language models get the prefiltered few.
+	if a.model.Name() != "rules" {
+		picked = tools.Prefilter(picked, text, a.cfg.MaxTools)
+	}
 	defs := make([]llm.ToolDef, 0, len(picked))
 	for _, t := range picked {
 		defs = append(defs, llm.ToolDef{Name: t.Name, Description: t.Description, Parameters: t.Parameters})

@@ -11,12 +11,12 @@ import (
 	"github.com/pamtravel/pam/internal/agent"
 	"github.com/pamtravel/pam/internal/audit"
 	"github.com/pamtravel/pam/internal/auth"
+	"github.com/pamtravel/pam/internal/cache"
 	"github.com/pamtravel/pam/internal/config"
 	"github.com/pamtravel/pam/internal/delivery"
 	"github.com/pamtravel/pam/internal/external"
 	"github.com/pamtravel/pam/internal/httpapi"
 	"github.com/pamtravel/pam/internal/observe"
-	"github.com/pamtravel/pam/internal/ratelimit"
 	"github.com/pamtravel/pam/internal/safety"
 	"github.com/pamtravel/pam/internal/store"
 	"github.com/pamtravel/pam/internal/store/storage"
@@ -34,7 +34,9 @@ type components struct {
 	registry *tools.Registry
 	executor *tools.Executor
 	external *external.Services
+	cache    cache.Cache
 	delivery *delivery.Service
+	scale    *scaleParts
 	metrics  *observe.Metrics
 	handler  http.Handler
 	closers  []func() error
@@ -76,6 +78,9 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		return nil, err
 	}
 	c.closers = append(c.closers, c.store.Close)
+	if err := c.buildScale(ctx, cfg); err != nil {
+		return nil, err
+	}
 	if err := c.buildAuth(cfg); err != nil {
 		return nil, err
 	}
@@ -88,21 +93,22 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		return nil, err
 	}
 	guard := newGuard(cfg)
-	ag := agent.New(model, c.executor, c.store, guard, nil, agent.Config{
+	ag := agent.New(model, c.executor, c.store, guard, c.external.Available, agent.Config{
 		MaxRounds: cfg.MaxToolRounds, MaxTools: cfg.MaxTools, HistoryExchanges: cfg.HistoryExchanges,
-		KeepExchanges: cfg.KeepExchanges, TurnDeadline: cfg.TurnDeadline,
-	})
-	c.delivery = delivery.NewService(c.store, ag, guard, delivery.NewHub(256), log, delivery.Config{
+		KeepExchanges: cfg.KeepExchanges, TurnDeadline: cfg.TurnDeadline + 5*time.Second, // the rules brain still answers after the models used the deadline
+	}).WithConfirmer(c.executor)
+	c.delivery = delivery.NewService(c.store, ag, guard, c.scale.hub, log, delivery.Config{
 		ThinkingAfter: cfg.ThinkingAfter, StillWorkingAfter: cfg.StillWorkingAfter,
 		QueueDepth: cfg.QueueDepth,
 	})
+	c.delivery.SetLocator(locator(c.cache))
 	webHandler, err := web.Handler()
 	if err != nil {
 		return nil, fmt.Errorf("chat page: %w", err)
 	}
 	c.handler = httpapi.NewServer(httpapi.Deps{
 		Log: log, Store: c.store, Auth: c.auth, Delivery: c.delivery, Tools: c.executor,
-		Limiter: ratelimit.NewMemory(), Metrics: c.metrics, Ready: c.readiness, Web: webHandler,
+		Limiter: c.scale.limiter, Metrics: c.metrics, Ready: c.readiness, Web: webHandler,
 		Prom: c.metrics.Handler(),
 		Config: httpapi.Config{UserPerMinute: cfg.LimitUserPerMin, Heartbeat: cfg.Heartbeat,
 			HelloTimeout: cfg.HelloTimeout, IdleClose: cfg.IdleClose, Version: Version},
@@ -123,10 +129,11 @@ func (c *components) buildAuth(cfg *config.Config) error {
 		ac.External = &auth.ExternalConfig{Issuer: cfg.ExternalIssuer, Audience: cfg.ExternalAudience,
 			Secret: []byte(cfg.ExternalJWTSecret), JWKSURL: cfg.ExternalJWKSURL}
 	}
-	c.auth, err = auth.NewService(ac, c.store, auth.NewMemoryRevocations(), time.Now)
+	c.auth, err = auth.NewService(ac, c.store, c.scale.revocations, time.Now)
 	if err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
+	c.auth = c.withActivity(c.auth)
 	return nil
 }
 
@@ -142,6 +149,13 @@ func (c *components) readiness(ctx context.Context) (string, map[string]string) 
 		checks["database"] = "ok"
 	}
 	checks["model"] = c.cfg.Model
+	c.scaleChecks(checks, &status)
+	for name, st := range c.external.Health() {
+		checks["external:"+name] = st.State
+		if status == "ready" && !c.cfg.Offline && st.State == external.StateDown {
+			status = "degraded"
+		}
+	}
 	return status, checks
 }
 

@@ -44,9 +44,6 @@ func userCmd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if *role != store.RoleUser && *role != store.RoleAdmin {
-		return fmt.Errorf("--role must be user or admin")
-	}
 	cfg, err := loadConfig(rest, env)
 	if err != nil {
 		return err
@@ -64,16 +61,9 @@ func userCmd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	sess, err := svc.Register(ctx, *email, *password, *name)
+	u, err := svc.CreateUser(ctx, *email, *password, *name, *role)
 	if err != nil {
 		return err
-	}
-	u := sess.User
-	if *role == store.RoleAdmin {
-		u.Role = store.RoleAdmin
-		if err := st.UpdateUser(ctx, &u); err != nil {
-			return err
-		}
 	}
 	fmt.Fprintf(env.Stdout, "created %s user %s (%s)\n", u.Role, u.Email, u.ID)
 	return nil

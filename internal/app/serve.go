@@ -47,6 +47,8 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return nil
 	})
 	g.Go(func() error { return c.background(gctx) })
+	g.Go(func() error { return c.runScale(gctx) })
+	g.Go(func() error { return c.external.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.Shutdown)

@@ -45,11 +45,13 @@ func (c *components) buildTools(ctx context.Context) error {
 
 // registerTrip wires the outside data services and the trip, places and weather tools.
 func (c *components) registerTrip(reg *tools.Registry) error {
-	mem := cache.NewMemory(cache.MemoryOptions{})
+	if c.cache == nil {
+		c.cache = cache.NewMemory(cache.MemoryOptions{})
+	}
 	c.external = external.New(external.Config{
 		Offline: c.cfg.Offline, Replay: c.cfg.DevRecord, OpenMeteoURL: c.cfg.OpenMeteoURL, GeocodeURL: c.cfg.GeocodeURL,
 		OSRMURL: c.cfg.OSRMURL, OverpassURL: c.cfg.OverpassURL, FuelPriceURL: c.cfg.FuelPriceURL,
-	}, mem)
+	}, c.cache)
 	x := c.external
 	deps := trip.Deps{Store: c.store, Weather: x.Weather, Geocoder: x.Geocoder, Router: x.Router, Places: x.Places}
 	if x.FuelFeeds != nil { // a nil pointer must not become a non-nil interface

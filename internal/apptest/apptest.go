@@ -78,7 +78,9 @@ func (s *Server) start() {
 	for k, v := range s.Env {
 		environ = append(environ, k+"="+v)
 	}
-	go func() { s.done <- app.Run(ctx, []string{"serve"}, getenv, environ, strings.NewReader(""), io.Discard, s.logs) }()
+	go func() {
+		s.done <- app.Run(ctx, []string{"serve"}, getenv, environ, strings.NewReader(""), io.Discard, s.logs)
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		select {

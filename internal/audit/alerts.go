@@ -42,6 +42,7 @@ type Alerter struct {
 	hook func(ctx context.Context, a Alert)
 
 	mu       sync.Mutex
+	events   int // calls since the last sweep of idle keys
 	failures map[string][]time.Time
 	spend    map[string][]spendEvent
 	fired    map[string]time.Time
@@ -85,6 +86,7 @@ func (a *Alerter) FailedLogin(ctx context.Context, account, clientAddr string) {
 		ts := pruneTimes(a.failures[key], now.Add(-a.cfg.FailedLoginWindow))
 		ts = append(ts, now)
 		a.failures[key] = ts
+		a.sweepLocked(now)
 		if len(ts) >= a.cfg.FailedLogins && a.shouldFire(AlertFailedLogins+"|"+key, now, a.cfg.FailedLoginWindow) {
 			alerts = append(alerts, Alert{Kind: AlertFailedLogins, Key: key, Count: len(ts), Window: a.cfg.FailedLoginWindow, At: now})
 		}
@@ -109,6 +111,7 @@ func (a *Alerter) Spend(ctx context.Context, userID string, amount decimal.Decim
 	}
 	evs = append(evs[i:], spendEvent{at: now, amount: amount})
 	a.spend[userID] = evs
+	a.sweepLocked(now)
 	total := decimal.Zero
 	for _, e := range evs {
 		total = total.Add(e.amount)
@@ -147,6 +150,30 @@ func (a *Alerter) fire(ctx context.Context, alerts []Alert) {
 	}
 	for _, al := range alerts {
 		a.hook(ctx, al)
+	}
+}
+
+// sweepLocked forgets keys with nothing left in their window every 1024
+// events, so memory follows recent activity rather than every key ever seen.
+func (a *Alerter) sweepLocked(now time.Time) {
+	a.events++
+	if a.events%1024 != 0 {
+		return
+	}
+	for k, ts := range a.failures {
+		if len(pruneTimes(ts, now.Add(-a.cfg.FailedLoginWindow))) == 0 {
+			delete(a.failures, k)
+		}
+	}
+	for k, evs := range a.spend {
+		if n := len(evs); n == 0 || !evs[n-1].at.After(now.Add(-a.cfg.SpendingWindow)) {
+			delete(a.spend, k)
+		}
+	}
+	for k, at := range a.fired {
+		if now.Sub(at) > a.cfg.FailedLoginWindow+a.cfg.SpendingWindow+a.cfg.Cooldown {
+			delete(a.fired, k)
+		}
 	}
 }
 

@@ -398,3 +398,23 @@ func BenchmarkHashPasswordDefaultCost(b *testing.B) {
 		}
 	}
 }
+
+// FuzzVerify: no input but a token PAM signed verifies, and nothing panics.
+// Seeds in testdata/fuzz/FuzzVerify.
+func FuzzVerify(f *testing.F) {
+	fx := newFixture(f, nil)
+	s, err := fx.svc.Register(context.Background(), "fuzz@example.com", "longenough", "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(s.AccessToken)
+	f.Fuzz(func(t *testing.T, tok string) {
+		c, err := fx.svc.Verify(context.Background(), tok)
+		if err == nil && (tok != s.AccessToken || c.UserID != s.User.ID) {
+			t.Fatalf("Verify accepted %q as %+v", tok, c)
+		}
+		if err != nil && pamerr.CodeOf(err) != pamerr.Unauthenticated {
+			t.Fatalf("Verify(%q) error code %s", tok, pamerr.CodeOf(err))
+		}
+	})
+}

@@ -30,13 +30,13 @@ type Config struct {
 }
 
 // ExternalConfig describes an outside identity provider whose tokens Verify
-// accepts. Exactly one of Secret (HS256) and JWKSURL (RS256 keys) is set.
+// accepts. Exactly one of Secret (HS256) and JWKSURL (RS256 or ES256 keys) is set.
 type ExternalConfig struct {
 	Issuer   string // required "iss"
 	Audience string // required "aud"
 	Secret   []byte // HS256 shared secret
 	JWKSURL  string // JSON Web Key Set of RSA keys
-	// Algorithms pins the accepted "alg" values [HS256 with Secret, RS256 with JWKSURL].
+	// Algorithms pins the accepted "alg" values [HS256 with Secret, RS256 and ES256 with JWKSURL].
 	Algorithms []string
 	// RoleClaim names a claim holding the role; without it every external user is "user".
 	RoleClaim string
@@ -86,13 +86,13 @@ func (c *Config) setDefaults() error {
 			if len(e.Secret) > 0 {
 				e.Algorithms = []string{"HS256"}
 			} else {
-				e.Algorithms = []string{"RS256"}
+				e.Algorithms = []string{"RS256", "ES256"}
 			}
 		}
 		for _, a := range e.Algorithms {
 			switch {
 			case len(e.Secret) > 0 && (a == "HS256" || a == "HS384" || a == "HS512"):
-			case e.JWKSURL != "" && (a == "RS256" || a == "RS384" || a == "RS512"):
+			case e.JWKSURL != "" && (a == "RS256" || a == "RS384" || a == "RS512" || a == "ES256"):
 			default:
 				return fmt.Errorf("auth: algorithm %q not allowed for this external identity provider", a)
 			}

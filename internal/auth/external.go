@@ -2,6 +2,9 @@ package auth
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
@@ -25,7 +28,7 @@ type externalVerifier struct {
 	parser *jwt.Parser
 
 	mu        sync.Mutex
-	keys      map[string]*rsa.PublicKey
+	keys      map[string]crypto.PublicKey // *rsa.PublicKey or *ecdsa.PublicKey
 	fetchedAt time.Time
 	triedAt   time.Time
 }
@@ -55,7 +58,8 @@ func (e *externalVerifier) claimsIssuer(tok string) bool {
 	return rc.Issuer == e.cfg.Issuer
 }
 
-func (e *externalVerifier) verify(ctx context.Context, tok string) (Claims, error) {
+// verify checks tok and returns its claims and its email claim ("" when absent).
+func (e *externalVerifier) verify(ctx context.Context, tok string) (Claims, string, error) {
 	mc := jwt.MapClaims{}
 	_, err := e.parser.ParseWithClaims(tok, mc, func(t *jwt.Token) (any, error) {
 		if len(e.cfg.Secret) > 0 {
@@ -65,11 +69,11 @@ func (e *externalVerifier) verify(ctx context.Context, tok string) (Claims, erro
 		return e.key(ctx, kid)
 	})
 	if err != nil {
-		return Claims{}, fmt.Errorf("external token: %w", err)
+		return Claims{}, "", fmt.Errorf("external token: %w", err)
 	}
 	sub, _ := mc.GetSubject()
-	if sub == "" {
-		return Claims{}, errors.New("external token has no subject")
+	if sub == "" || len(sub) > 128 {
+		return Claims{}, "", errors.New("external token has no usable subject")
 	}
 	iat, _ := mc.GetIssuedAt()
 	exp, _ := mc.GetExpirationTime()
@@ -88,12 +92,13 @@ func (e *externalVerifier) verify(ctx context.Context, tok string) (Claims, erro
 			c.Role = r
 		}
 	}
-	return c, nil
+	email, _ := mc["email"].(string)
+	return c, email, nil
 }
 
 // key returns the JWKS key with the id, fetching the set when it is stale or
 // lacks the id (at most every 30 s, so unknown ids cannot flood the provider).
-func (e *externalVerifier) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+func (e *externalVerifier) key(ctx context.Context, kid string) (crypto.PublicKey, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.now()
@@ -125,10 +130,31 @@ type jwk struct {
 	Use string `json:"use"`
 	N   string `json:"n"`
 	E   string `json:"e"`
+	Crv string `json:"crv"` // EC
+	X   string `json:"x"`
+	Y   string `json:"y"`
 }
 
-// fetchJWKS reads the RSA signing keys of a JSON Web Key Set (RFC 7517).
-func fetchJWKS(ctx context.Context, hc *http.Client, url string) (map[string]*rsa.PublicKey, error) {
+// ecKey reads a P-256 public key (for ES256) of a JWK.
+func ecKey(k jwk) (*ecdsa.PublicKey, bool) {
+	if k.Crv != "P-256" {
+		return nil, false
+	}
+	x, err1 := base64.RawURLEncoding.DecodeString(k.X)
+	y, err2 := base64.RawURLEncoding.DecodeString(k.Y)
+	if err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
+		return nil, false
+	}
+	// The uncompressed point encoding; ParseUncompressedPublicKey checks it is on the curve.
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), append(append([]byte{4}, x...), y...))
+	if err != nil {
+		return nil, false
+	}
+	return pub, true
+}
+
+// fetchJWKS reads the RSA and P-256 signing keys of a JSON Web Key Set (RFC 7517).
+func fetchJWKS(ctx context.Context, hc *http.Client, url string) (map[string]crypto.PublicKey, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("jwks request: %w", err)
@@ -148,9 +174,18 @@ func fetchJWKS(ctx context.Context, hc *http.Client, url string) (map[string]*rs
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set); err != nil {
 		return nil, fmt.Errorf("decode jwks: %w", err)
 	}
-	keys := map[string]*rsa.PublicKey{}
+	keys := map[string]crypto.PublicKey{}
 	for _, k := range set.Keys {
-		if k.Kty != "RSA" || (k.Use != "" && k.Use != "sig") {
+		if k.Use != "" && k.Use != "sig" {
+			continue
+		}
+		if k.Kty == "EC" {
+			if pub, ok := ecKey(k); ok {
+				keys[k.Kid] = pub
+			}
+			continue
+		}
+		if k.Kty != "RSA" {
 			continue
 		}
 		n, err1 := base64.RawURLEncoding.DecodeString(k.N)
@@ -165,7 +200,7 @@ func fetchJWKS(ctx context.Context, hc *http.Client, url string) (map[string]*rs
 		keys[k.Kid] = pub
 	}
 	if len(keys) == 0 {
-		return nil, errors.New("jwks has no usable RSA signing keys")
+		return nil, errors.New("jwks has no usable RSA or P-256 signing keys")
 	}
 	return keys, nil
 }

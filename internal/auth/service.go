@@ -43,6 +43,8 @@ type Service struct {
 	fails    LoginLimiter
 	dummy    string // a hash checked for unknown emails so timing does not reveal them
 	external *externalVerifier
+
+	seenExternal provisioned // outside subjects with a PAM account
 }
 
 // Messages shown for refused credentials; the same for every cause.

@@ -23,9 +23,12 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (Claims, error
 	}
 	var c Claims
 	if s.external != nil && s.external.claimsIssuer(accessToken) {
-		ec, err := s.external.verify(ctx, accessToken)
+		ec, email, err := s.external.verify(ctx, accessToken)
 		if err != nil {
 			return bad(err)
+		}
+		if err := s.provision(ctx, ec, email); err != nil {
+			return Claims{}, fmt.Errorf("verify token: %w", err)
 		}
 		c = ec
 	} else {

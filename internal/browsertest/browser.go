@@ -49,6 +49,10 @@ type Browser struct {
 
 	mu      sync.Mutex
 	console []chromedp.ConsoleMessage
+
+	// ExpectCSPViolations stops Content-Security-Policy reports from failing the test,
+	// for tests that provoke them on purpose.
+	ExpectCSPViolations bool
 }
 
 // PhoneWidth and PhoneHeight are the viewport of a typical phone, where the page must work first.
@@ -111,7 +115,7 @@ func New(t *testing.T, timeout time.Duration) *Browser {
 			if m.IsException() {
 				t.Errorf("uncaught exception in the page: %s", m.Text)
 			}
-			if m.Source == "security" || strings.Contains(m.Text, "Content Security Policy") {
+			if !b.ExpectCSPViolations && (m.Source == "security" || strings.Contains(m.Text, "Content Security Policy")) {
 				t.Errorf("the page broke its Content-Security-Policy: %s", m.Text)
 			}
 		}

@@ -50,6 +50,7 @@ type fakePAM struct {
 	toolGap    time.Duration // > 0: report a create_expense tool call taking this long
 	degraded   bool
 	wsDisabled bool
+	dropChat   bool // one shot: take the next chat, then drop the connection before accepted
 	expiresIn  int
 	replyText  func(text string) string // overrides the reply when set
 }
@@ -558,6 +559,14 @@ func (f *fakePAM) handleWS(w http.ResponseWriter, r *http.Request) {
 		switch in.Type {
 		case "chat":
 			t, fresh := f.accept(uid, chatIn{id: in.ID, text: in.Text, conversationID: in.ConversationID, context: in.Context})
+			f.mu.Lock()
+			drop := f.dropChat
+			f.dropChat = false
+			f.mu.Unlock()
+			if drop { // the turn runs on, but this connection never says it was accepted
+				_ = c.CloseNow()
+				return
+			}
 			_ = send(map[string]any{"type": "accepted", "id": in.ID, "conversation_id": t.conversationID})
 			if !fresh {
 				select {

@@ -412,3 +412,68 @@ func TestToolProgressShown(t *testing.T) {
 	b.WaitJS("tool note", `(document.querySelector("#messages .msg.pam .tools")?.textContent ?? "").includes("create expense: running")`, 5*time.Second)
 	b.WaitJS("final answer", PamSaidJS("45.20")+` && !document.querySelector("#messages .msg.pam .tools")`, 10*time.Second)
 }
+
+// The connection drops after PAM took a message but before the page heard so: the page
+// re-sends the same id, PAM runs the turn once, the answer shows once, and nothing keeps
+// saying PAM is thinking, whether the turn is still running at the reconnect or its
+// answer comes back as a replay first.
+func TestLostAcceptIsResentIdempotently(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		delay time.Duration
+	}{
+		{"turn still running", 2500 * time.Millisecond},
+		{"answer replayed first", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := startFakePAM(t)
+			b := New(t, 60*time.Second)
+			b.Register(f.URL(), "lost@example.com")
+			f.set(func(f *fakePAM) {
+				f.dropChat = true
+				f.replyDelay = tc.delay
+			})
+			b.Say("I spent $45.20 on diesel at Shell today")
+			b.WaitJS("answer", PamSaidJS("45.20"), 15*time.Second)
+			time.Sleep(thinkingAfter + 500*time.Millisecond)
+			if Eval[bool](b, VisibleJS("#thinking")) {
+				t.Errorf("thinking indicator stuck: %q", Eval[string](b, `document.querySelector("#thinking").textContent`))
+			}
+			seen, _, runs := f.stats()
+			if len(runs) != 1 || seen != 2 {
+				t.Errorf("chats seen %d, runs %v: want the id re-sent and run once", seen, runs)
+			}
+			for _, n := range runs {
+				if n != 1 {
+					t.Errorf("turn ran %d times", n)
+				}
+			}
+			if n := Eval[int](b, CountJS("#messages .msg.pam")); n != 1 {
+				t.Errorf("%d answers shown, want 1", n)
+			}
+		})
+	}
+}
+
+const thinkingAfter = 2 * time.Second
+
+// The Content-Security-Policy holds in a real browser: injected inline script and
+// inline event handlers do not run.
+func TestCSPBlocksInjectedScript(t *testing.T) {
+	t.Parallel()
+	f := startFakePAM(t)
+	b := New(t, 60*time.Second)
+	b.ExpectCSPViolations = true
+	b.Register(f.URL(), "csp@example.com")
+	b.Do("inject", chromedp.Evaluate[chromedp.Void](`
+		window.violations = 0;
+		document.addEventListener("securitypolicyviolation", () => window.violations++);
+		const s = document.createElement("script"); s.textContent = "window.ran = 1"; document.body.append(s);
+		const i = document.createElement("img"); i.setAttribute("onerror", "window.ran = 2"); i.src = "data:,x"; document.body.append(i);
+		undefined`))
+	b.WaitJS("violations reported", `window.violations >= 2`, 5*time.Second)
+	if got := Eval[int](b, `window.ran ?? 0`); got != 0 {
+		t.Errorf("injected code ran (%d) despite the CSP", got)
+	}
+}

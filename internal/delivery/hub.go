@@ -10,6 +10,9 @@ type Hub struct {
 	mu     sync.RWMutex
 	subs   map[string]map[*Subscription]struct{}
 	buffer int
+
+	broker    Broker      // other instances; nil for one instance
+	brokerErr func(error) // told when the broker fails
 }
 
 // Subscription receives one user's frames. C is closed when the subscription
@@ -64,7 +67,13 @@ func (h *Hub) SubscribeBuffer(userID string, buffer int) *Subscription {
 
 // Publish delivers f to every subscription of userID on this instance,
 // never blocking: a subscription whose buffer is full is closed as overflowed.
+// With a Broker set, f also goes to the user's connections on other instances.
 func (h *Hub) Publish(userID string, f Frame) {
+	h.publishLocal(userID, f)
+	h.forward(userID, f)
+}
+
+func (h *Hub) publishLocal(userID string, f Frame) {
 	h.mu.RLock()
 	subs := make([]*Subscription, 0, len(h.subs[userID]))
 	for s := range h.subs[userID] {

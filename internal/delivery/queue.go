@@ -22,8 +22,9 @@ type queue struct {
 	jobs     chan job
 	nworkers int
 	workers  sync.WaitGroup
-	submits  sync.WaitGroup  // Submit calls between reserve and hand-over
-	ctx      context.Context // cancelled when a drain runs out of time
+	submits  sync.WaitGroup   // Submit calls between reserve and hand-over
+	busy     map[string][]job // users with a running turn → their turns waiting, in order
+	ctx      context.Context  // cancelled when a drain runs out of time
 	cancel   context.CancelFunc
 }
 
@@ -34,7 +35,7 @@ type job struct {
 
 func newQueue(workers, depth int) *queue {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &queue{capacity: workers + depth, nworkers: workers, jobs: make(chan job, workers+depth), ctx: ctx, cancel: cancel}
+	return &queue{busy: map[string][]job{}, capacity: workers + depth, nworkers: workers, jobs: make(chan job, workers+depth), ctx: ctx, cancel: cancel}
 }
 
 // reserve takes a place; the caller must call handedOver (after release or
@@ -73,6 +74,15 @@ func (q *queue) release() {
 // queue refuses with OVERLOADED (with a retry delay) before anything is stored.
 func (s *Service) Submit(ctx context.Context, in Inbound, accepted func(*Accepted)) (*Accepted, error) {
 	q := s.queue
+	if in.ClientMessageID != "" { // a retry takes no place in the queue
+		if t, err := s.store.TurnByClientID(ctx, in.UserID, in.ClientMessageID); err == nil {
+			acc := &Accepted{Turn: t, Duplicate: true}
+			if accepted != nil {
+				accepted(acc)
+			}
+			return acc, nil
+		}
+	}
 	if err := q.reserve(s); err != nil {
 		return nil, err
 	}
@@ -89,19 +99,48 @@ func (s *Service) Submit(ctx context.Context, in Inbound, accepted func(*Accepte
 		q.release()
 		return acc, nil
 	}
-	q.jobs <- job{turn: acc.Turn, in: in} // never blocks: a place is reserved
+	q.enqueue(job{turn: acc.Turn, in: in})
 	return acc, nil
+}
+
+// enqueue hands j to a worker, or behind the user's running turn: one
+// user's turns run one at a time, in the order they were accepted, so a
+// conversation's answers keep its order.
+func (q *queue) enqueue(j job) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if waiting, running := q.busy[j.turn.UserID]; running {
+		q.busy[j.turn.UserID] = append(waiting, j)
+		return
+	}
+	q.busy[j.turn.UserID] = nil
+	q.jobs <- j // never blocks: every job holds a reserved place
 }
 
 func (s *Service) work() {
 	q := s.queue
 	defer q.workers.Done()
 	for j := range q.jobs {
-		if _, err := s.Process(q.ctx, j.turn, j.in, nil); err != nil {
-			s.log.Warn("background turn failed", "turn_id", j.turn.ID, "error", err)
+		for ok := true; ok; j, ok = q.next(j.turn.UserID) {
+			if _, err := s.Process(q.ctx, j.turn, j.in, nil); err != nil {
+				s.log.Warn("background turn failed", "turn_id", j.turn.ID, "error", err)
+			}
+			q.release()
 		}
-		q.release()
 	}
+}
+
+// next pops the user's next waiting turn, or marks the user idle.
+func (q *queue) next(userID string) (job, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	waiting := q.busy[userID]
+	if len(waiting) == 0 {
+		delete(q.busy, userID)
+		return job{}, false
+	}
+	q.busy[userID] = waiting[1:]
+	return waiting[0], true
 }
 
 // Drain stops taking new turns and waits for the queued and running ones

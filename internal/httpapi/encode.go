@@ -96,4 +96,3 @@ func (h handlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func notFound(what string) error { return pamerr.New(pamerr.NotFound, "%s not found", what) }
-

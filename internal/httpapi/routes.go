@@ -53,6 +53,11 @@ type Config struct {
 	WSFrameRate    int
 	WSFrameBurst   int
 	WSAbuseStrikes int
+	// Compatibility surface (/api/v1/pam): how long a re-sent chat with the
+	// same session_id and text counts as the first [2m; negative disables],
+	// and how long its WebSocket lives without a pong [70s].
+	CompatDedupeWindow time.Duration
+	CompatPongTimeout  time.Duration
 }
 
 // Deps are the server's dependencies.
@@ -148,6 +153,24 @@ func (s *server) routes(mux *http.ServeMux, web, prom http.Handler) {
 
 	mux.Handle("GET /api/v1/admin/dead-letters", admin(handlerFunc(s.handleDeadLetters)))
 	mux.Handle("GET /api/v1/admin/audit", admin(handlerFunc(s.handleAudit)))
+
+	// The original Wheels & Wins app's protocol on the same engine (compat*.go,
+	// docs/compat.md). Its WebSocket token is in the URL; logs never show queries.
+	pam := newCompatAPI(s)
+	pamAuthed := func(h compatHandler) http.Handler { return pam.cors(pam.compatAuth(h)) }
+	mux.Handle("GET /api/v1/pam/ws/{user_id}", handlerFunc(pam.handleWS))
+	mux.Handle("POST /api/v1/pam/chat", pamAuthed(pam.handleChat))
+	mux.Handle("GET /api/v1/pam/history", pamAuthed(pam.handleHistory))
+	mux.Handle("DELETE /api/v1/pam/history", pamAuthed(pam.handleClearHistory))
+	mux.Handle("GET /api/v1/pam/context", pamAuthed(pam.handleGetContext))
+	mux.Handle("PUT /api/v1/pam/context", pamAuthed(pam.handlePutContext))
+	mux.Handle("POST /api/v1/pam/feedback", pamAuthed(pam.handleFeedback))
+	mux.Handle("GET /api/v1/pam/health", pam.cors(compatHandler(pam.handleHealth)))
+	mux.Handle("GET /api/v1/pam/savings/monthly", pamAuthed(pam.handleSavingsMonthly))
+	mux.Handle("GET /api/v1/pam/savings/recent", pamAuthed(pam.handleSavingsRecent))
+	mux.Handle("GET /api/v1/pam/savings/guarantee-status", pamAuthed(pam.handleGuarantee))
+	mux.Handle("POST /api/v1/pam/savings/record", pamAuthed(pam.handleSavingsRecord))
+	mux.Handle("OPTIONS /api/v1/pam/", pam.cors(http.NotFoundHandler()))
 
 	// Unknown API routes answer the JSON 404 rather than the chat page; one
 	// pattern per method, since a method-less "/api/" conflicts with "GET /".

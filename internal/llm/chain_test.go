@@ -27,6 +27,8 @@ func TestChainFallsBack(t *testing.T) {
 		{"malformed falls to openai", llmtest.Malformed(), false, "Backup here.", "openai:gpt-4.1-mini", true, llm.NoteBackup},
 		{"hang falls to openai", llmtest.Hang(), true, "Backup here.", "openai:gpt-4.1-mini", true, llm.NoteBackup},
 		{"stream cut before first token falls to openai", llmtest.Cut("Sunny in Moab.", 0), true, "Backup here.", "openai:gpt-4.1-mini", true, llm.NoteBackup},
+		{"stream stalled before first token falls to openai", llmtest.Stall("Sunny in Moab.", 0), true, "Backup here.", "openai:gpt-4.1-mini", true, llm.NoteBackup},
+		{"stream stalled after text keeps what was said", llmtest.Stall("Sunny and warm in Moab today.", 2), true, "Sunny and", "anthropic:claude-sonnet-4-5", true, llm.NoteCutShort},
 		{"stream cut after text keeps what was said", llmtest.Cut("Sunny and warm in Moab today.", 3), true, "Sunny and warm", "anthropic:claude-sonnet-4-5", true, llm.NoteCutShort},
 	}
 	for _, tt := range tests {

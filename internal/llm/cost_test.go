@@ -2,6 +2,7 @@ package llm_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -85,5 +86,20 @@ func BenchmarkCostOf(b *testing.B) {
 	u := llm.Usage{InputTokens: 1234, OutputTokens: 567, CacheReadTokens: 1000}
 	for b.Loop() {
 		llm.CostOf("anthropic:claude-sonnet-4-5", u)
+	}
+}
+
+func TestMemorySpendKeepsOneDay(t *testing.T) {
+	s := llm.NewMemorySpend()
+	ctx := testCtx(t)
+	day1 := time.Date(2026, 11, 24, 23, 59, 0, 0, time.UTC)
+	_, _, _ = s.Add(ctx, "u1", decimal.RequireFromString("1.25"), day1)
+	user, global, _ := s.Add(ctx, "u2", decimal.RequireFromString("0.75"), day1)
+	if !user.Equal(decimal.RequireFromString("0.75")) || !global.Equal(decimal.NewFromInt(2)) {
+		t.Fatalf("day 1: user %s global %s", user, global)
+	}
+	user, global, _ = s.Totals(ctx, "u1", day1.Add(2*time.Minute))
+	if !user.IsZero() || !global.IsZero() {
+		t.Errorf("a new UTC day starts at zero: user %s global %s", user, global)
 	}
 }

@@ -78,8 +78,8 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 			if waited < tt.minWait || waited > tt.maxWait {
 				t.Errorf("waited %s, want between %s and %s", waited, tt.minWait, tt.maxWait)
 			}
-			if len(rec.retries) != 1 || rec.retries[0] < tt.minWait {
-				t.Errorf("observed retries %v", rec.retries)
+			if len(rec.retries) != 1 || rec.retries[0] < tt.minWait || rec.attempts != 2 {
+				t.Errorf("observed retries %v, attempts %d", rec.retries, rec.attempts)
 			}
 		})
 	}

@@ -171,3 +171,5 @@ func start(t testing.TB, env map[string]string) *apptest.Server {
 }
 
 func requireIntegration() bool { return os.Getenv("PAM_REQUIRE_INTEGRATION") == "1" }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -321,7 +321,7 @@ func TestOversizeFrameCloses4009(t *testing.T) {
 }
 
 func TestAuth(t *testing.T) {
-	srv := start(t, map[string]string{"PAM_HELLO_TIMEOUT": "300ms", "PAM_ACCESS_TTL": "3s"})
+	srv := start(t, map[string]string{"PAM_HELLO_TIMEOUT": "300ms", "PAM_ACCESS_TTL": "6s"})
 	t.Run("no hello in time", func(t *testing.T) {
 		c := dial(t, srv)
 		began := time.Now()
@@ -349,14 +349,17 @@ func TestAuth(t *testing.T) {
 	t.Run("token expires without refresh", func(t *testing.T) {
 		fresh := srv.Register(t)
 		c, _ := connect(t, srv, fresh.AccessToken, -1)
-		if code := c.closeCode(8 * time.Second); code != protocol.CloseAuth {
+		if code := c.closeCode(10 * time.Second); code != protocol.CloseAuth {
 			t.Fatalf("close code = %d, want 4001", code)
 		}
 	})
 	t.Run("in-band refresh keeps it open", func(t *testing.T) {
+		// JWT times are whole seconds: the first token expires at most 6 s after
+		// registering, the refreshed one at least 8 s after.
+		registered := time.Now()
 		fresh := srv.Register(t)
 		c, _ := connect(t, srv, fresh.AccessToken, -1)
-		time.Sleep(1500 * time.Millisecond)
+		time.Sleep(3 * time.Second)
 		r := srv.Do(t, "POST", "/api/v1/auth/refresh", "", map[string]string{"refresh_token": fresh.RefreshToken})
 		if r.Status != http.StatusOK {
 			t.Fatalf("refresh: %d %s", r.Status, r.Body)
@@ -366,7 +369,10 @@ func TestAuth(t *testing.T) {
 		}
 		r.JSON(t, &tok)
 		c.send(protocol.ClientFrame{Type: protocol.TypeAuth, Token: tok.AccessToken})
-		time.Sleep(2500 * time.Millisecond) // past the first token's expiry
+		time.Sleep(time.Until(registered.Add(6800 * time.Millisecond))) // past the first token's expiry
+		if b, err := c.read(10 * time.Millisecond); err != context.DeadlineExceeded {
+			t.Fatalf("connection after refresh: %s %v", b, err)
+		}
 		c.send(protocol.ClientFrame{Type: protocol.TypePing})
 		c.next(protocol.TypePong)
 	})

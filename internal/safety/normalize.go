@@ -221,10 +221,25 @@ func readings(raw string) []variant {
 			out = append(out, variant{text: Normalize(q), decoded: true})
 		}
 	}
+	if t, ok := decodeTags(raw); ok {
+		out = append(out, variant{text: Normalize(t), decoded: true})
+	}
 	if looksLikeRot13(n) {
 		out = append(out, variant{text: rot13(n), decoded: true})
 	}
 	return out
+}
+
+// decodeTags reads text hidden in Unicode tag characters (U+E0020–U+E007E
+// mirror printable ASCII and render as nothing, yet models read them).
+func decodeTags(s string) (string, bool) {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0xE0020 && r <= 0xE007E {
+			b.WriteRune(r - 0xE0000)
+		}
+	}
+	return b.String(), b.Len() >= 6
 }
 
 // maxPayloads bounds the decoding work for one message.

@@ -330,7 +330,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 
-	CreateUser(ctx context.Context, u *User) error // fills ID, times; ErrConflict on a taken email
+	CreateUser(ctx context.Context, u *User) error // fills ID (unless set), times; ErrConflict on a taken email or id
 	UserByID(ctx context.Context, id string) (*User, error)
 	UserByEmail(ctx context.Context, email string) (*User, error) // case-insensitive
 	UpdateUser(ctx context.Context, u *User) error                // display name, role, settings, password hash
@@ -405,6 +405,15 @@ type Store interface {
 
 	RecordSavings(ctx context.Context, s *SavingsEvent) error // refuses Saved != Baseline − Optimized
 	ListSavings(ctx context.Context, userID string, from, to time.Time) ([]SavingsEvent, error)
+
+	// SaveFeedback stores or replaces the user's feedback on one of the user's
+	// messages (ErrNotFound when the message is not theirs); it fills ID,
+	// ConversationID and CreatedAt.
+	SaveFeedback(ctx context.Context, f *Feedback) error
+	ListFeedback(ctx context.Context, p Page) ([]Feedback, string, error) // newest first, every user (admin)
+	RecordClientEvents(ctx context.Context, events []ClientEvent) error   // fills IDs and times
+	// ScanUsage calls fn for every turn, reply, tool call and client event in [from, to), by kind.
+	ScanUsage(ctx context.Context, from, to time.Time, fn func(f UsageFact) error) error
 
 	SaveFavorite(ctx context.Context, f *FavoriteSpot) error
 	ListFavorites(ctx context.Context, userID string) ([]FavoriteSpot, error)

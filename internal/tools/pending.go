@@ -178,3 +178,13 @@ func mustJSON(v any) json.RawMessage {
 	}
 	return b
 }
+
+// Cancel drops userID's pending action actionID; false when there was none.
+func (e *Executor) Cancel(userID, actionID string) bool {
+	a, ok := e.opts.Pending.Take(actionID)
+	if ok && a.UserID != userID {
+		e.opts.Pending.Put(a)
+		return false
+	}
+	return ok
+}

@@ -118,7 +118,8 @@ function onFrame(f: ServerFrame): void {
     case "accepted":
       view.markUser(f.id, "sent");
       rememberConversation(f.conversation_id);
-      thinking.start(f.id);
+      // A re-sent message may be accepted again after its answer was replayed.
+      if (!answered.has(f.id)) thinking.start(f.id);
       break;
     case "delta":
       view.delta(f.turn_id, f.text);

@@ -22,7 +22,9 @@
 // retry-after-ms), Overloaded (529 overloaded_error), Malformed (a 200 with a
 // body that is not JSON), Hang (no answer until the client gives up) and
 // Cut (a stream that dies after n text fragments; for a non-streamed request
-// the body stops half way). Step.Delay waits before answering.
+// the body stops half way), Stall (a stream that goes silent after n
+// fragments, connection open). Step.Delay waits before answering,
+// Step.ChunkDelay between streamed fragments.
 //
 // With no scripted step left and no default set, a Fake reports a test error
 // and answers 500.

@@ -36,6 +36,7 @@ type Step struct {
 	Hang         bool          // never answer; return when the client gives up
 	CutAfter     int           // with Cut: text fragments sent before the stream dies
 	Cut          bool          // kill the connection mid-answer
+	Stall        bool          // with Cut: stop sending and hang instead of closing
 	Delay        time.Duration // wait before answering
 	ChunkDelay   time.Duration // wait between streamed text fragments
 	Chunks       []string      // explicit text fragments for streaming; default: word-sized

@@ -137,7 +137,7 @@ func TestRequestOnTheWire(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv("OPENAI_API_KEY", "")
+			t.Setenv("OPENAI_API_KEY", "sk-from-env-must-not-leak")
 			f := llmtest.NewOpenAI(t)
 			f.Push(llmtest.Text("Done."))
 			req := request()

@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Trips", testTrips},
 		{"Calendar", testCalendar},
 		{"Savings", testSavings},
+		{"Feedback", testFeedback},
+		{"Usage", testUsage},
 		{"Favorites", testFavorites},
 		{"Knowledge", testKnowledge},
 		{"AuditChain", testAudit},

@@ -17,11 +17,15 @@ func scanUser(r scanner) (store.User, error) {
 	return u, err
 }
 
-// CreateUser stores u, filling ID, role, settings and times; ErrConflict on a taken email.
+// CreateUser stores u, filling ID (unless set), role, settings and times;
+// ErrConflict on a taken email or id.
 func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 	t := now()
 	nu := *u
-	nu.ID, nu.CreatedAt, nu.UpdatedAt = NewID(), t, t
+	nu.CreatedAt, nu.UpdatedAt = t, t
+	if nu.ID == "" { // a preset id is an outside identity provider's subject
+		nu.ID = NewID()
+	}
 	if nu.Role == "" {
 		nu.Role = store.RoleUser
 	}

@@ -1,0 +1,65 @@
+package app_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pamtravel/pam/internal/apptest"
+	"github.com/pamtravel/pam/internal/llm/llmtest"
+	"github.com/pamtravel/pam/protocol"
+)
+
+// A real model (Anthropic's wire protocol, the official SDK) drives PAM's tools
+// through two rounds; the system prompt, tools and results reach it.
+func TestAnthropicTurnWithTools(t *testing.T) {
+	f := llmtest.NewAnthropic(t)
+	f.Push(
+		llmtest.ToolUse(llmtest.Call{ID: "t1", Name: "create_expense", Input: `{"amount":"18.40","category":"food","merchant":"Denny's"}`}),
+		llmtest.ToolUse(llmtest.Call{ID: "t2", Name: "get_spending_summary", Input: `{"period":"this_month","category":"food"}`}),
+		llmtest.Text("Logged $18.40 at Denny's; food this month is $18.40."),
+	)
+	s := apptest.Start(t, map[string]string{"PAM_MODEL": "anthropic:claude-sonnet-4-5,rules", "ANTHROPIC_API_KEY": "test-key-generated", "PAM_ANTHROPIC_BASE_URL": f.BaseURL()})
+	u := s.Register(t)
+	out := mustChat(t, s, u.AccessToken, "I had breakfast at Denny's for 18.40, and what's my food total?")
+	if out.Degraded || !strings.HasPrefix(out.Source, "anthropic:") || !strings.Contains(out.Reply, "18.40") {
+		t.Fatalf("reply = %+v", out)
+	}
+	if len(out.ToolCalls) != 2 || out.ToolCalls[0].Status != "ok" || out.ToolCalls[1].Status != "ok" {
+		t.Fatalf("tool calls = %+v", out.ToolCalls)
+	}
+	reqs := f.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("model called %d times", len(reqs))
+	}
+	third := string(reqs[2].Body)
+	for _, want := range []string{"You are PAM", "user_context", `"tool_use_id":"t2"`, "create_expense"} {
+		if !strings.Contains(third, want) {
+			t.Errorf("third request lacks %s", want)
+		}
+	}
+	if got := reqs[0].Header.Get("X-Request-ID"); got == "" {
+		t.Error("request id did not travel to the model")
+	}
+}
+
+// When the model keeps failing, the rules brain answers and says so.
+func TestModelDownFallsBackToRules(t *testing.T) {
+	f := llmtest.NewAnthropic(t)
+	f.Always(llmtest.Overloaded())
+	s := apptest.Start(t, map[string]string{"PAM_MODEL": "anthropic:claude-sonnet-4-5,rules", "ANTHROPIC_API_KEY": "test-key-generated",
+		"PAM_ANTHROPIC_BASE_URL": f.BaseURL(), "PAM_ATTEMPT_TIMEOUT": "2s"})
+	u := s.Register(t)
+	out, r := chat(t, s, u.AccessToken, protocol.ChatRequest{Message: "I spent $45.20 on diesel at Shell today"})
+	if r.Status != http.StatusOK {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	if !out.Degraded || out.Source != "rules" || !strings.Contains(out.Reply, "45.20") {
+		t.Fatalf("fallback reply = %+v", out)
+	}
+	var exp struct{ Items []any }
+	s.Do(t, "GET", "/api/v1/expenses", u.AccessToken, nil).JSON(t, &exp)
+	if len(exp.Items) != 1 {
+		t.Fatalf("fallback stored %d expenses", len(exp.Items))
+	}
+}
