@@ -196,20 +196,30 @@ func TestLongHistoryIsSummarized(t *testing.T) {
 			store.Message{ID: fmt.Sprint("u", i), Role: store.MessageUser, Content: fmt.Sprintf("Question number %d about Moab. More words.", i)},
 			store.Message{ID: fmt.Sprint("a", i), Role: store.MessageAssistant, Content: fmt.Sprintf("Answer number %d.", i)})
 	}
-	m := &scripted{reply: func(int, *llm.Request) *llm.Response { return text("fine") }}
+	m := &scripted{reply: func(_ int, req *llm.Request) *llm.Response {
+		if strings.HasPrefix(req.System, "You summarize") {
+			return text("SUMMARY: thirty questions about Moab")
+		}
+		return text("fine")
+	}}
 	var running, maxRunning int32
 	a := agent.New(m, executor(t, &running, &maxRunning), h, nil, nil, agent.Config{HistoryExchanges: 20, KeepExchanges: 5})
 	in := input()
 	in.ConversationID = "c1"
-	if _, err := a.Run(context.Background(), in, nil); err != nil {
-		t.Fatal(err)
+	for i := 0; i < 2; i++ { // the second turn reuses the cached summary
+		if _, err := a.Run(context.Background(), in, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
-	msgs := m.reqs[0].Messages
-	if !strings.Contains(msgs[0].Text(), "<conversation_summary>") || !strings.Contains(msgs[0].Text(), "Question number 3 about Moab.") {
-		t.Fatalf("no summary first: %q", msgs[0].Text())
+	if len(m.reqs) != 3 {
+		t.Fatalf("model called %d times, want 1 summary + 2 turns", len(m.reqs))
 	}
-	if strings.Contains(msgs[0].Text(), "More words") {
-		t.Error("summary is not extractive (kept more than the first sentence)")
+	if got := m.reqs[0].Messages[0].Text(); !strings.Contains(got, "Question number 3 about Moab.") || strings.Contains(got, "More words") {
+		t.Fatalf("summary request is not the extractive digest: %q", got)
+	}
+	msgs := m.reqs[2].Messages
+	if !strings.Contains(msgs[0].Text(), "<conversation_summary>") || !strings.Contains(msgs[0].Text(), "SUMMARY: thirty questions") {
+		t.Fatalf("no model summary first: %q", msgs[0].Text())
 	}
 	// summary pair + 5 kept exchanges + the new message
 	if len(msgs) != 2+10+1 {

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // Config is the validated configuration.
@@ -33,6 +35,8 @@ type Config struct {
 	AnthropicBaseURL string
 	OpenAIAPIKey     string
 	OpenAIBaseURL    string
+	ModelUserDaily   string // decimal USD; "" or "0" = no ceiling
+	ModelDaily       string
 
 	Offline      bool
 	OpenMeteoURL string
@@ -110,6 +114,18 @@ func duration(p func(*Config) *time.Duration) func(*Config, string) error {
 	}
 }
 
+func decimalStr(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		if v != "" {
+			if _, err := decimal.NewFromString(v); err != nil || strings.HasPrefix(v, "-") {
+				return fmt.Errorf("must be a non-negative decimal amount like 25.00, got %q", v)
+			}
+		}
+		*p(c) = v
+		return nil
+	}
+}
+
 func boolean(p func(*Config) *bool) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		b, err := strconv.ParseBool(v)
@@ -133,6 +149,8 @@ var settings = []setting{
 	{"model", "PAM_MODEL", "", "model chain, e.g. anthropic:claude-sonnet-4-5,openai:gpt-4.1-mini,rules", str(func(c *Config) *string { return &c.Model })},
 	{"anthropic-base-url", "PAM_ANTHROPIC_BASE_URL", "", "Anthropic API host root", str(func(c *Config) *string { return &c.AnthropicBaseURL })},
 	{"openai-base-url", "PAM_OPENAI_BASE_URL", "", "OpenAI-compatible base URL ending in /v1", str(func(c *Config) *string { return &c.OpenAIBaseURL })},
+	{"model-user-daily-budget", "PAM_MODEL_USER_DAILY_BUDGET", "", "model spend a user may cause a day, USD (empty: no ceiling)", decimalStr(func(c *Config) *string { return &c.ModelUserDaily })},
+	{"model-daily-budget", "PAM_MODEL_DAILY_BUDGET", "", "model spend of the whole service a day, USD (empty: no ceiling)", decimalStr(func(c *Config) *string { return &c.ModelDaily })},
 	{"offline", "PAM_OFFLINE", "false", "disable every outside data service", boolean(func(c *Config) *bool { return &c.Offline })},
 	{"openmeteo-url", "PAM_OPENMETEO_URL", "https://api.open-meteo.com", "Open-Meteo forecast API", str(func(c *Config) *string { return &c.OpenMeteoURL })},
 	{"geocode-url", "PAM_GEOCODE_URL", "https://geocoding-api.open-meteo.com", "Open-Meteo geocoding API", str(func(c *Config) *string { return &c.GeocodeURL })},

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -62,6 +63,7 @@ type Service struct {
 
 	inflight sync.Map // turn id → struct{}
 	queue    *queue
+	maint    atomic.Pointer[Maintenance] // nil: maintenance mode off
 }
 
 // NewService returns a Service.
@@ -115,7 +117,17 @@ type Accepted struct {
 }
 
 // Accept validates, screens and durably stores the message (idempotently).
+// With maintenance mode on, a message the database cannot take is queued
+// durably instead, and the error says MAINTENANCE ("your message is queued").
 func (s *Service) Accept(ctx context.Context, in Inbound) (*Accepted, error) {
+	acc, err := s.accept(ctx, in)
+	if err != nil {
+		return nil, s.maintenance(ctx, in, err)
+	}
+	return acc, nil
+}
+
+func (s *Service) accept(ctx context.Context, in Inbound) (*Accepted, error) {
 	text, err := s.guard.CleanText(in.Text)
 	if err != nil {
 		return nil, err

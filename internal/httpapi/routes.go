@@ -78,6 +78,8 @@ type Deps struct {
 	// OnShutdown registers the drain of WebSockets and long-polls, to run
 	// before http.Server.Shutdown (which does not close hijacked connections).
 	OnShutdown func(func(ctx context.Context))
+	// Ops serve voice, savings, analytics, feedback and operator routes (ops.go).
+	Ops Ops
 }
 
 type server struct {
@@ -91,6 +93,7 @@ type server struct {
 	ready    Readiness
 	cfg      Config
 	rt       *realtime
+	ops      Ops
 }
 
 // NewServer returns PAM's HTTP handler.
@@ -107,6 +110,7 @@ func NewServer(d Deps) http.Handler {
 		s.cfg.UserPerMinute = 100
 	}
 	s.cfg = realtimeDefaults(s.cfg)
+	s.ops = d.Ops.withDefaults()
 	s.rt = newRealtime(d.Connections)
 	if d.OnShutdown != nil {
 		d.OnShutdown(func(ctx context.Context) { s.rt.shutdown(ctx, s.delivery.Drain) })
