@@ -32,8 +32,9 @@ type History interface {
 
 // Guard scans what flows into and out of the model. Nil means no scanning.
 type Guard interface {
-	// UntrustedBlocked reports whether tool output carries instructions aimed at the model.
-	UntrustedBlocked(text string) bool
+	// Untrusted fences tool output (data, never instructions) after scanning
+	// it; blocked means it carried instructions aimed at the model.
+	Untrusted(text string) (fenced string, blocked bool)
 	// CheckReply returns a safe reply and whether the original was replaced.
 	CheckReply(reply, systemPrompt string) (string, bool)
 }
@@ -246,8 +247,14 @@ func (t *turn) runTool(ctx context.Context, c llm.Block) llm.Block {
 		body = []byte(`{"status":"failed","error":"the tool's result could not be encoded"}`)
 	}
 	text := string(body)
-	if g := t.agent.guard; g != nil && g.UntrustedBlocked(text) {
-		text = `{"status":"failed","error":"the result was withheld because it contained instructions aimed at the assistant"}`
+	if g := t.agent.guard; g != nil {
+		fenced, blocked := g.Untrusted(text)
+		if blocked {
+			res.Status = tools.StatusFailed
+			text = `{"status":"failed","error":"the result was withheld because it contained instructions aimed at the assistant"}`
+		} else {
+			text = fenced
+		}
 	}
 	failed := res.Status != tools.StatusOK && res.Status != tools.StatusPartial && res.Status != tools.StatusNeedsConfirmation
 	return llm.Block{Type: llm.BlockToolResult, ToolUseID: c.ToolUseID, Text: text, IsError: failed}

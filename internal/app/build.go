@@ -101,6 +101,9 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		ThinkingAfter: cfg.ThinkingAfter, StillWorkingAfter: cfg.StillWorkingAfter,
 		QueueDepth: cfg.QueueDepth,
 	})
+	if err := c.enableMaintenance(cfg); err != nil {
+		return nil, err
+	}
 	c.delivery.SetLocator(locator(c.cache))
 	webHandler, err := web.Handler()
 	if err != nil {
@@ -149,7 +152,7 @@ func (c *components) readiness(ctx context.Context) (string, map[string]string) 
 		checks["database"] = "ok"
 	}
 	checks["model"] = c.cfg.Model
-	c.scaleChecks(checks, &status)
+	c.scaleChecks(pctx, checks, &status)
 	for name, st := range c.external.Health() {
 		checks["external:"+name] = st.State
 		if status == "ready" && !c.cfg.Offline && st.State == external.StateDown {

@@ -45,8 +45,9 @@ func (g *guard) Screen(ctx context.Context, userID, text string) ([]string, erro
 	return nil, nil
 }
 
-func (g *guard) UntrustedBlocked(text string) bool {
-	return g.detector.Scan(text).Decision == safety.Block
+func (g *guard) Untrusted(text string) (string, bool) {
+	fenced, v := g.detector.ScanUntrusted(text)
+	return fenced, v.Decision == safety.Block
 }
 
 func (g *guard) CheckReply(reply, systemPrompt string) (string, bool) {

@@ -33,7 +33,7 @@ func TestAnthropicTurnWithTools(t *testing.T) {
 		t.Fatalf("model called %d times", len(reqs))
 	}
 	third := string(reqs[2].Body)
-	for _, want := range []string{"You are PAM", "user_context", `"tool_use_id":"t2"`, "create_expense"} {
+	for _, want := range []string{"You are PAM", "user_context", `"tool_use_id":"t2"`, "create_expense", "untrusted-data"} {
 		if !strings.Contains(third, want) {
 			t.Errorf("third request lacks %s", want)
 		}

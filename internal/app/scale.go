@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/pamtravel/pam/internal/auth"
 	"github.com/pamtravel/pam/internal/config"
@@ -20,6 +21,7 @@ type scaleParts struct {
 	activity    auth.Activity // nil: auth's in-process default
 	limiter     ratelimit.Limiter
 	hub         *delivery.Hub
+	maintenance *delivery.Maintenance
 }
 
 // buildScale connects to Redis when configured and chooses every shared part.
@@ -47,10 +49,32 @@ func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 	return nil
 }
 
+// enableMaintenance makes a database outage queue messages (in Redis when
+// configured, else in an fsync'd spool in the data dir) instead of losing them.
+func (c *components) enableMaintenance(cfg *config.Config) error {
+	local, err := delivery.OpenFileSpool(filepath.Join(cfg.DataDir, "spool"))
+	if err != nil {
+		return fmt.Errorf("config: PAM_DATA_DIR: %w", err)
+	}
+	c.closers = append(c.closers, local.Close)
+	mc := delivery.MaintenanceConfig{Local: local, Ping: c.store.Ping}
+	if c.scale.redis != nil {
+		mc.Shared = redisx.NewSpool(c.scale.redis)
+	}
+	c.scale.maintenance = c.delivery.EnableMaintenance(mc)
+	return nil
+}
+
 // runScale runs the Redis health monitor and the cross-instance broker until ctx ends.
 func (c *components) runScale(ctx context.Context) error {
 	s := c.scale
-	if s == nil || s.redis == nil {
+	if s == nil {
+		return nil
+	}
+	if s.maintenance != nil {
+		go s.maintenance.Run(ctx)
+	}
+	if s.redis == nil {
 		return nil
 	}
 	go s.redis.Monitor(ctx)
@@ -59,9 +83,17 @@ func (c *components) runScale(ctx context.Context) error {
 
 // scaleChecks adds Redis to the readiness checks: down means degraded (caches
 // fall through to the database, limits count per instance), never unavailable.
-func (c *components) scaleChecks(checks map[string]string, status *string) {
+func (c *components) scaleChecks(ctx context.Context, checks map[string]string, status *string) {
 	s := c.scale
-	if s == nil || s.redis == nil {
+	if s == nil {
+		return
+	}
+	if s.maintenance != nil {
+		if n := s.maintenance.Pending(ctx); n > 0 {
+			checks["maintenance"] = fmt.Sprintf("%d messages queued", n)
+		}
+	}
+	if s.redis == nil {
 		return
 	}
 	if s.redis.Healthy() {

@@ -2,10 +2,13 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/pamtravel/pam/internal/cache"
 	"github.com/pamtravel/pam/internal/geo"
@@ -45,38 +48,13 @@ func (s *server) handleCacheStatus(w http.ResponseWriter, r *http.Request) error
 		n := m.Len()
 		st.Entries, st.Hits, st.Misses = &n, &hits, &misses
 		if hits+misses > 0 {
-			st.HitRate = strings.TrimRight(strings.TrimRight(formatRatio(hits, hits+misses), "0"), ".")
+			st.HitRate = decimal.NewFromInt(hits).Div(decimal.NewFromInt(hits + misses)).StringFixed(4)
 		}
-	} else if strings.Contains(strings.ToLower(typeName(c)), "redis") {
+	} else if strings.Contains(strings.ToLower(fmt.Sprintf("%T", c)), "redis") {
 		st.Kind = "redis"
 	}
 	encode(w, http.StatusOK, st)
 	return nil
-}
-
-func formatRatio(a, b int64) string {
-	// four decimals without floats: a/b as 0.dddd
-	q := a * 10000 / b
-	s := "0000" + itoa(q%10000)
-	return itoa(q/10000) + "." + s[len(s)-4:]
-}
-
-func itoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
-}
-
-func typeName(v any) string {
-	return strings.TrimPrefix(strings.TrimPrefix(sprintType(v), "*"), "")
 }
 
 type invalidateIn struct {

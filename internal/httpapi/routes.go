@@ -176,6 +176,28 @@ func (s *server) routes(mux *http.ServeMux, web, prom http.Handler) {
 	mux.Handle("POST /api/v1/pam/savings/record", pamAuthed(pam.handleSavingsRecord))
 	mux.Handle("OPTIONS /api/v1/pam/", pam.cors(http.NotFoundHandler()))
 
+	// Voice, savings, analytics, feedback and operator routes (issue 9):
+	// voice.go, analytics.go, feedback.go, cache.go, security.go; deps in ops.go.
+	mux.Handle("POST /api/v1/voice/speak", authed(handlerFunc(s.handleVoiceSpeak)))
+	mux.Handle("GET /api/v1/voice/status", authed(handlerFunc(s.handleVoiceStatus)))
+	mux.Handle("POST /api/v1/voice/test", admin(handlerFunc(s.handleVoiceTest)))
+	mux.Handle("POST /api/v1/voice/transcribe", authed(handlerFunc(s.handleVoiceTranscribe)))
+	mux.Handle("GET /api/v1/savings/monthly", authed(handlerFunc(s.handleSavingsMonthly)))
+	mux.Handle("GET /api/v1/savings/recent", authed(handlerFunc(s.handleSavingsRecent)))
+	mux.Handle("GET /api/v1/savings/analytics", authed(handlerFunc(s.handleSavingsAnalytics)))
+	mux.Handle("GET /api/v1/savings/guarantee", authed(handlerFunc(s.handleSavingsGuarantee)))
+	mux.Handle("POST /api/v1/analytics/events", authed(handlerFunc(s.handleClientEvents)))
+	mux.Handle("POST /api/v1/messages/{id}/feedback", authed(handlerFunc(s.handleMessageFeedback)))
+	mux.Handle("GET /api/v1/admin/usage", admin(handlerFunc(s.handleAdminUsage)))
+	mux.Handle("GET /api/v1/admin/feedback", admin(handlerFunc(s.handleAdminFeedback)))
+	mux.Handle("GET /api/v1/admin/cache", admin(handlerFunc(s.handleCacheStatus)))
+	mux.Handle("POST /api/v1/admin/cache/invalidate", admin(handlerFunc(s.handleCacheInvalidate)))
+	mux.Handle("POST /api/v1/admin/cache/warm", admin(handlerFunc(s.handleCacheWarm)))
+	mux.Handle("POST /api/v1/admin/cache/clear", admin(handlerFunc(s.handleCacheClear)))
+	mux.Handle("GET /api/v1/admin/security", admin(handlerFunc(s.handleSecurityStatus)))
+	mux.Handle("POST /api/v1/admin/security/reset", admin(handlerFunc(s.handleSecurityReset)))
+	mux.Handle("GET /api/v1/admin/ratelimit/{user_id}", admin(handlerFunc(s.handleRateLimitStatus)))
+
 	// Unknown API routes answer the JSON 404 rather than the chat page; one
 	// pattern per method, since a method-less "/api/" conflicts with "GET /".
 	apiNotFound := handlerFunc(func(w http.ResponseWriter, r *http.Request) error { return notFound("route") })

@@ -6,11 +6,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -190,35 +193,118 @@ func (p *serverProcess) open(ctx context.Context, token string) (*websocket.Conn
 	return c, nil
 }
 
+// BenchmarkIdleConnections measures the server's memory per idle,
+// authenticated WebSocket: PAM runs in this process (so a forced GC gives
+// exact live-heap figures) and the clients run in a child process (this test
+// binary re-executed as TestLoadClients), so their memory is not counted.
 func BenchmarkIdleConnections(b *testing.B) {
 	n := envInt("PAM_LOAD_CONNS", 2000)
-	// A low GOGC keeps the heap close to what is live, so the difference
-	// measures the connections rather than garbage awaiting collection.
-	p := startProcess(b, "GOGC=5")
-	users := p.register(b, min(n, 50))
-	ctx := context.Background()
-	// Warm up (pools, first-use allocations), then take the baseline.
-	for i := range 50 {
-		if c, err := p.open(ctx, users[i%len(users)]); err == nil {
-			_ = c.Close(websocket.StatusNormalClosure, "")
+	raiseFileLimit(b)
+	srv := start(b, map[string]string{"PAM_LIMIT_USER_PER_MIN": "100000000", "PAM_LOG_LEVEL": "error"})
+	var tokens []string
+	for range min(n, 20) {
+		tokens = append(tokens, srv.Register(b).AccessToken)
+	}
+	tokenFile := filepath.Join(b.TempDir(), "tokens")
+	if err := os.WriteFile(tokenFile, []byte(strings.Join(tokens, "\n")), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	clients := func(conns int) (stop func()) {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLoadClients$", "-test.v")
+		cmd.Env = append(os.Environ(), "PAM_LOAD_HELPER=1", "PAM_LOAD_URL="+srv.URL, "PAM_LOAD_TOKENS="+tokenFile, fmt.Sprint("PAM_LOAD_CONNS=", conns))
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if line := sc.Text(); line == "READY" {
+				break
+			} else if strings.HasPrefix(line, "FAIL") || strings.Contains(line, "Error") {
+				b.Fatalf("load clients: %s", line)
+			}
+		}
+		return func() { stdin.Close(); _ = cmd.Wait() }
+	}
+	live := func() (heapStack uint64, rssKB int64) {
+		time.Sleep(2 * time.Second)
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc + ms.StackInuse, selfRSSKB()
+	}
+	clients(50)() // warm-up: pools and first-use allocations
+	mem0, rss0 := live()
+	b.ResetTimer()
+	began := time.Now()
+	stop := clients(n)
+	opened := time.Since(began)
+	b.StopTimer()
+	mem1, rss1 := live()
+	if path := os.Getenv("PAM_LOAD_HEAPPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
 		}
 	}
-	time.Sleep(2 * time.Second)
-	rss0, mem0 := p.rssKB(b), p.goMemory()
-	b.ResetTimer()
+	perConn := (float64(mem1) - float64(mem0)) / float64(n)
+	perConnRSS := float64(rss1-rss0) * 1024 / float64(n)
+	b.ReportMetric(perConn, "live-bytes/conn")
+	b.ReportMetric(perConnRSS, "rss-bytes/conn")
+	b.Logf("%d idle connections: live heap+stacks %.1f → %.1f MB = %.1f KB/conn; RSS %d → %d KiB = %.1f KB/conn; opened in %v",
+		n, float64(mem0)/1e6, float64(mem1)/1e6, perConn/1024, rss0, rss1, perConnRSS/1024, opened)
+	stop()
+}
+
+func selfRSSKB() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// TestLoadClients is the client side of BenchmarkIdleConnections, run in a
+// child process: it opens the connections, says READY, and holds them until
+// its stdin closes.
+func TestLoadClients(t *testing.T) {
+	if os.Getenv("PAM_LOAD_HELPER") != "1" {
+		t.Skip("helper process for BenchmarkIdleConnections")
+	}
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {
+		lim.Cur = lim.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
+	}
+	raw, err := os.ReadFile(os.Getenv("PAM_LOAD_TOKENS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := strings.Split(string(raw), "\n")
+	p := &serverProcess{addr: strings.TrimPrefix(os.Getenv("PAM_LOAD_URL"), "http://")}
+	n := envInt("PAM_LOAD_CONNS", 10)
+	ctx := context.Background()
 	conns := make([]*websocket.Conn, n)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 64)
-	began := time.Now()
 	for i := range n {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, err := p.open(ctx, users[i%len(users)])
+			c, err := p.open(ctx, tokens[i%len(tokens)])
 			if err != nil {
-				b.Errorf("connection %d: %v", i, err)
+				t.Errorf("connection %d: %v", i, err)
 				return
 			}
 			c.CloseRead(ctx) // answers the server's pings
@@ -226,20 +312,11 @@ func BenchmarkIdleConnections(b *testing.B) {
 		}()
 	}
 	wg.Wait()
-	b.StopTimer()
-	if b.Failed() {
-		b.FailNow()
+	if t.Failed() {
+		return
 	}
-	opened := time.Since(began)
-	time.Sleep(3 * time.Second)
-	rss1, mem1 := p.rssKB(b), p.goMemory()
-	perConnRSS := float64(rss1-rss0) * 1024 / float64(n)
-	perConnGo := float64(mem1-mem0) / float64(n)
-	b.ReportMetric(perConnRSS, "rss-bytes/conn")
-	b.ReportMetric(perConnGo, "heap+stack-bytes/conn")
-	b.ReportMetric(float64(n)/opened.Seconds(), "conns/s")
-	b.Logf("%d idle connections: RSS %d → %d KiB (%.1f KB/conn); Go heap+stacks %.1f → %.1f MB (%.1f KB/conn); opened in %v",
-		n, rss0, rss1, perConnRSS/1024, float64(mem0)/1e6, float64(mem1)/1e6, perConnGo/1024, opened)
+	fmt.Println("READY")
+	_, _ = io.Copy(io.Discard, os.Stdin)
 	for _, c := range conns {
 		_ = c.CloseNow()
 	}

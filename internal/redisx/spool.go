@@ -28,7 +28,7 @@ var (
 
 // NewSpool returns the spool under "<prefix>spool".
 func NewSpool(c *Client) *Spool {
-	return &Spool{c: c, key: c.Prefix + "spool", lease: 30 * time.Second}
+	return &Spool{c: c, key: c.Prefix + "spool", lease: 2 * time.Minute}
 }
 
 // Push implements delivery.Spool.

@@ -61,9 +61,22 @@ func toolNameFor(msgs []llm.Message, id string) string {
 	return ""
 }
 
+// unfence returns the JSON inside an untrusted-data fence (the agent fences
+// every tool result before a model sees it), or text unchanged.
+func unfence(text string) string {
+	if !strings.HasPrefix(text, "<untrusted-data") {
+		return text
+	}
+	start, end := strings.Index(text, "{"), strings.LastIndex(text, "}")
+	if start < 0 || end < start {
+		return text
+	}
+	return text[start : end+1]
+}
+
 func composeOne(name string, blk llm.Block) string {
 	var r toolResult
-	if err := json.Unmarshal([]byte(blk.Text), &r); err != nil {
+	if err := json.Unmarshal([]byte(unfence(blk.Text)), &r); err != nil {
 		text := truncate(strings.TrimSpace(blk.Text), 300)
 		if blk.IsError {
 			if text == "" {
