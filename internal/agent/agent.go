@@ -37,6 +37,8 @@ type Guard interface {
 	Untrusted(text string) (fenced string, blocked bool)
 	// CheckReply returns a safe reply and whether the original was replaced.
 	CheckReply(reply, systemPrompt string) (string, bool)
+	// Redact removes secrets and card numbers from text.
+	Redact(text string) string
 }
 
 // Emitter receives live progress of a turn; every method may be called from any goroutine.
@@ -247,7 +249,9 @@ func (t *turn) runTool(ctx context.Context, c llm.Block) llm.Block {
 		body = []byte(`{"status":"failed","error":"the tool's result could not be encoded"}`)
 	}
 	text := string(body)
-	if g := t.agent.guard; g != nil {
+	// Language models get tool output fenced and scanned; the rules brain
+	// cannot be steered by text, so it reads the plain result.
+	if g := t.agent.guard; g != nil && t.agent.model.Name() != "rules" {
 		fenced, blocked := g.Untrusted(text)
 		if blocked {
 			res.Status = tools.StatusFailed
@@ -276,7 +280,11 @@ func (t *turn) record(name string, res *tools.Result) {
 // finish scans the reply and adds banners and notes the user should see.
 func (t *turn) finish() {
 	if g := t.agent.guard; g != nil {
-		if safe, replaced := g.CheckReply(t.out.Text, SystemPrompt); replaced {
+		// Every reply is redacted; a language model's is also checked for a
+		// leaked prompt, role breaks and injected instructions.
+		if t.agent.model.Name() == "rules" {
+			t.out.Text = g.Redact(t.out.Text)
+		} else if safe, replaced := g.CheckReply(t.out.Text, SystemPrompt); replaced {
 			t.out.Text = safe
 		}
 	}

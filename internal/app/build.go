@@ -37,7 +37,9 @@ type components struct {
 	cache    cache.Cache
 	delivery *delivery.Service
 	scale    *scaleParts
+	ops      opsParts // speech and savings analytics (voice.go)
 	metrics  *observe.Metrics
+	obs      *observeParts // alerts, monitors, tracing, chaos (observe.go)
 	handler  http.Handler
 	closers  []func() error
 	// onShutdown runs before the HTTP server shuts down (WebSocket draining).
@@ -58,7 +60,7 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store
 			return nil, fmt.Errorf("config: PAM_DATA_DIR: %w", err)
 		}
 	}
-	st, err := storage.Open(ctx, cfg.DatabaseURL, storage.Options{Logger: log, SlowQuery: time.Second})
+	st, err := storage.Open(ctx, cfg.DatabaseURL, poolOptions(cfg, log))
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
@@ -67,8 +69,9 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (store
 
 // build turns the configuration into running components.
 func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err error) {
-	log := observe.NewLogger(env.Stderr, cfg.LogLevel, safety.NewRedactingHandler)
-	c := &components{cfg: cfg, log: log, metrics: observe.NewMetrics()}
+	metrics := observe.NewMetrics()
+	log := observe.NewLogger(env.Stderr, cfg.LogLevel, logHandlers(metrics))
+	c := &components{cfg: cfg, log: log, metrics: metrics}
 	defer func() {
 		if err != nil {
 			c.Close()
@@ -81,14 +84,18 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 	if err := c.buildScale(ctx, cfg); err != nil {
 		return nil, err
 	}
+	if err := c.setupObserve(ctx); err != nil {
+		return nil, err
+	}
 	if err := c.buildAuth(cfg); err != nil {
 		return nil, err
 	}
 	c.audit = audit.New(c.store, redactString, time.Now)
+	c.buildOps(cfg)
 	if err := c.buildTools(ctx); err != nil {
 		return nil, err
 	}
-	model, err := buildModel(cfg, log)
+	model, err := buildModel(cfg, log, c.modelHTTPClient(), c.modelOptions()...)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +104,11 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		MaxRounds: cfg.MaxToolRounds, MaxTools: cfg.MaxTools, HistoryExchanges: cfg.HistoryExchanges,
 		KeepExchanges: cfg.KeepExchanges, TurnDeadline: cfg.TurnDeadline + 5*time.Second, // the rules brain still answers after the models used the deadline
 	}).WithConfirmer(c.executor)
-	c.delivery = delivery.NewService(c.store, ag, guard, c.scale.hub, log, delivery.Config{
+	c.delivery = delivery.NewService(c.store, c.observeAgent(ag), guard, c.scale.hub, log, delivery.Config{
 		ThinkingAfter: cfg.ThinkingAfter, StillWorkingAfter: cfg.StillWorkingAfter,
 		QueueDepth: cfg.QueueDepth,
 	})
-	if err := c.enableMaintenance(cfg); err != nil {
+	if err := c.wireScale(cfg); err != nil {
 		return nil, err
 	}
 	c.delivery.SetLocator(locator(c.cache))
@@ -111,13 +118,15 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 	}
 	c.handler = httpapi.NewServer(httpapi.Deps{
 		Log: log, Store: c.store, Auth: c.auth, Delivery: c.delivery, Tools: c.executor,
-		Limiter: c.scale.limiter, Metrics: c.metrics, Ready: c.readiness, Web: webHandler,
+		Limiter: c.scale.userLimiter, Metrics: c.metrics, Ready: c.readiness, Web: webHandler,
 		Prom: c.metrics.Handler(),
 		Config: httpapi.Config{UserPerMinute: cfg.LimitUserPerMin, Heartbeat: cfg.Heartbeat,
 			HelloTimeout: cfg.HelloTimeout, IdleClose: cfg.IdleClose, Version: Version},
 		Connections: c.metrics.Connections,
 		OnShutdown:  func(f func(context.Context)) { c.onShutdown = append(c.onShutdown, f) },
+		Ops:         c.opsDeps(cfg, guard),
 	})
+	c.finishObserve()
 	return c, nil
 }
 

@@ -55,3 +55,5 @@ func (g *guard) CheckReply(reply, systemPrompt string) (string, bool) {
 	safe, caught, _ := safety.CheckReply(redacted, systemPrompt)
 	return safe, caught || redacted != reply
 }
+
+func (g *guard) Redact(text string) string { return redactString(text) }

@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -15,7 +16,7 @@ import (
 
 // buildModel builds the model chain of PAM_MODEL, each provider wrapped in the
 // one resilience policy; the rules brain always ends the chain.
-func buildModel(cfg *config.Config, log *slog.Logger, opts ...llm.Option) (llm.Model, error) {
+func buildModel(cfg *config.Config, log *slog.Logger, client *http.Client, opts ...llm.Option) (llm.Model, error) {
 	brain := rules.New(rules.Options{})
 	if strings.TrimSpace(cfg.Model) == llm.ProviderRules {
 		return brain, nil
@@ -29,6 +30,7 @@ func buildModel(cfg *config.Config, log *slog.Logger, opts ...llm.Option) (llm.M
 	m, err := providers.Build(cfg.Model, providers.Config{
 		AnthropicAPIKey: cfg.AnthropicAPIKey, AnthropicBaseURL: cfg.AnthropicBaseURL,
 		OpenAIAPIKey: cfg.OpenAIAPIKey, OpenAIBaseURL: cfg.OpenAIBaseURL, Policy: policy,
+		HTTPClient: client,
 	}, brain, append([]llm.Option{llm.WithLogger(log)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)

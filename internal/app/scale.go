@@ -3,13 +3,16 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"time"
 
 	"github.com/pamtravel/pam/internal/auth"
 	"github.com/pamtravel/pam/internal/config"
 	"github.com/pamtravel/pam/internal/delivery"
 	"github.com/pamtravel/pam/internal/ratelimit"
 	"github.com/pamtravel/pam/internal/redisx"
+	"github.com/pamtravel/pam/internal/store/storage"
 )
 
 // scaleParts are the pieces that make several instances behave as one:
@@ -19,7 +22,11 @@ type scaleParts struct {
 	broker      *redisx.Broker
 	revocations auth.Revocations
 	activity    auth.Activity // nil: auth's in-process default
-	limiter     ratelimit.Limiter
+	limiter     ratelimit.Limiter // shared counts (per-tool limits)
+	userLimiter ratelimit.Limiter // the per-user request limit, adaptive when configured
+	turns       ratelimit.Concurrency
+	shedder     *ratelimit.Shedder
+	work        *ratelimit.WorkQueue // non-critical background work, shed under load
 	hub         *delivery.Hub
 	maintenance *delivery.Maintenance
 }
@@ -29,9 +36,19 @@ type scaleParts struct {
 func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 	s := &scaleParts{hub: delivery.NewHub(256)}
 	c.scale = s
+	s.shedder = ratelimit.NewShedder(ratelimit.ShedderConfig{CPUPercent: float64(cfg.ShedCPU), Latency: cfg.ShedLatency})
+	s.work = ratelimit.NewWorkQueue(ratelimit.WorkQueueConfig{Workers: 2, MaxDepth: cfg.QueueDepth, Load: s.shedder})
+	defer func() {
+		s.userLimiter = s.limiter
+		if cfg.AdaptiveMaxGain > 0 {
+			s.userLimiter = ratelimit.NewAdaptive(s.limiter, ratelimit.AdaptiveConfig{
+				Step: cfg.AdaptiveStep, StepGain: 0.1, MaxGain: float64(cfg.AdaptiveMaxGain) / 100})
+		}
+	}()
 	if cfg.RedisURL == "" {
 		s.revocations = auth.NewMemoryRevocations()
 		s.limiter = ratelimit.NewMemory()
+		s.turns = ratelimit.NewMemoryConcurrency()
 		return nil
 	}
 	rc, err := redisx.Open(ctx, cfg.RedisURL, redisx.Options{Logger: c.log})
@@ -43,10 +60,21 @@ func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 	s.revocations = auth.NewRedisRevocations(rc.RDB, rc.Prefix+"auth:")
 	s.activity = auth.NewRedisActivity(rc.RDB, rc.Prefix+"auth:", cfg.IdleTimeout)
 	s.limiter = redisx.NewLimiter(rc, ratelimit.NewMemory())
+	s.turns = redisx.NewConcurrency(rc, cfg.TurnDeadline+time.Minute, nil)
 	s.broker = redisx.NewBroker(rc)
 	s.hub.SetBroker(s.broker, nil)
 	c.cache = redisx.NewCache(rc, 0)
 	return nil
+}
+
+// wireScale installs the limits and maintenance mode on the built delivery
+// service and tool registry.
+func (c *components) wireScale(cfg *config.Config) error {
+	c.delivery.SetAdmission(turnLimiter(c.scale.turns, cfg.MaxConcurrentTurns))
+	if err := c.limitTools(c.registry, cfg); err != nil {
+		return err
+	}
+	return c.enableMaintenance(cfg)
 }
 
 // enableMaintenance makes a database outage queue messages (in Redis when
@@ -74,6 +102,8 @@ func (c *components) runScale(ctx context.Context) error {
 	if s.maintenance != nil {
 		go s.maintenance.Run(ctx)
 	}
+	go s.shedder.Run(ctx)
+	go s.work.Run(ctx)
 	if s.redis == nil {
 		return nil
 	}
@@ -112,4 +142,16 @@ func (c *components) withActivity(a *auth.Service) *auth.Service {
 		return a.WithActivity(c.scale.activity)
 	}
 	return a
+}
+
+// poolOptions sizes the database pool from the configuration: PostgreSQL
+// keeps PAM_DB_POOL_SIZE connections and may open PAM_DB_POOL_OVERFLOW more
+// under load; SQLite keeps its own reader pool.
+func poolOptions(cfg *config.Config, log *slog.Logger) storage.Options {
+	o := storage.Options{Logger: log, SlowQuery: cfg.SlowQuery, AcquireTimeout: cfg.DBAcquireTimeout, MaxConnLifetime: cfg.DBConnLifetime}
+	if cfg.IsPostgres() {
+		o.MaxConns = cfg.DBPoolSize + cfg.DBPoolOverflow
+		o.MinConns = cfg.DBPoolSize
+	}
+	return o
 }

@@ -47,6 +47,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 		return nil
 	})
 	g.Go(func() error { return c.background(gctx) })
+	g.Go(func() error { return c.runObserve(gctx) })
 	g.Go(func() error { return c.runScale(gctx) })
 	g.Go(func() error { return c.external.Run(gctx) })
 	g.Go(func() error {

@@ -29,7 +29,7 @@ func (c *components) buildTools(ctx context.Context) error {
 		{"budget", budget.Register}, {"fuel", fuel.Register}, {"calendar", calendar.Register},
 		{"profile", profile.Register}, {"knowledge", knowledge.Register}, {"admin", admin.Register},
 	} {
-		if err := r.register(reg, c.store, auditor, tools.WithLogger(c.log)); err != nil {
+		if err := r.register(reg, c.toolStore(), auditor, tools.WithLogger(c.log)); err != nil {
 			return fmt.Errorf("tools: %s: %w", r.name, err)
 		}
 	}
@@ -51,9 +51,10 @@ func (c *components) registerTrip(reg *tools.Registry) error {
 	c.external = external.New(external.Config{
 		Offline: c.cfg.Offline, Replay: c.cfg.DevRecord, OpenMeteoURL: c.cfg.OpenMeteoURL, GeocodeURL: c.cfg.GeocodeURL,
 		OSRMURL: c.cfg.OSRMURL, OverpassURL: c.cfg.OverpassURL, FuelPriceURL: c.cfg.FuelPriceURL,
+		Transport: c.externalTransport(),
 	}, c.cache)
 	x := c.external
-	deps := trip.Deps{Store: c.store, Weather: x.Weather, Geocoder: x.Geocoder, Router: x.Router, Places: x.Places}
+	deps := trip.Deps{Store: c.toolStore(), Weather: x.Weather, Geocoder: x.Geocoder, Router: x.Router, Places: x.Places}
 	if x.FuelFeeds != nil { // a nil pointer must not become a non-nil interface
 		deps.FuelPrices = x.FuelFeeds
 	}

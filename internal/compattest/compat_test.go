@@ -227,6 +227,15 @@ func TestBlockedUserCloses4003(t *testing.T) {
 			return
 		}
 		codes = append(codes, f.ErrorCode)
+		if f.ErrorCode == "SUSPICIOUS_CONTENT" { // the socket closes after this frame
+			if g := nextNot(t, c, "pong", "_closed"); g.Type != "_closed" || g.CloseCode != 4003 {
+				t.Fatalf("after SUSPICIOUS_CONTENT: %+v, want close 4003", g)
+			}
+			if codes[0] != "SECURITY_VIOLATION" {
+				t.Fatalf("codes = %v", codes)
+			}
+			return
+		}
 	}
 	t.Fatalf("never closed 4003; codes %v", codes)
 }

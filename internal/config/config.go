@@ -77,10 +77,24 @@ type Config struct {
 	EventRetention    time.Duration
 	EventKeep         int
 
+	DBPoolSize       int           // connections kept (PostgreSQL)
+	DBPoolOverflow   int           // extra connections allowed under load
+	DBAcquireTimeout time.Duration // waiting for a free connection before OVERLOADED
+	DBConnLifetime   time.Duration // a connection is recycled after this
+	SlowQuery        time.Duration // queries slower than this are logged
+	ToolLimits       string        // per-tool limits per user: "plan_trip=5/1m,…"
+	AdaptiveStep     time.Duration // clean history earning +10 % on the user limit per step
+	AdaptiveMaxGain  int           // the most a clean history earns, in percent of the limit
+	ShedCPU          int           // percent of CPU above which non-critical work is shed
+	ShedLatency      time.Duration // smoothed turn latency above which non-critical work is shed (0: off)
+
 	LogLevel  string
 	Chaos     string
 	Shutdown  time.Duration
 	DevRecord bool // answer external services from testdata recordings
+
+	Voice VoiceConfig // speech, savings and client analytics (voice.go)
+	Observe ObserveConfig // alerts, tracing and model budgets (observe.go)
 }
 
 type setting struct {
@@ -185,6 +199,23 @@ var settings = []setting{
 	{"hello-timeout", "PAM_HELLO_TIMEOUT", "10s", "time to send hello", duration(func(c *Config) *time.Duration { return &c.HelloTimeout })},
 	{"event-retention", "PAM_EVENT_RETENTION", "168h", "how long durable events are kept", duration(func(c *Config) *time.Duration { return &c.EventRetention })},
 	{"event-keep", "PAM_EVENT_KEEP", "10000", "durable events kept per user", integer(func(c *Config) *int { return &c.EventKeep }, 1)},
+	{"db-pool-size", "PAM_DB_POOL_SIZE", "10", "database connections kept per instance", integer(func(c *Config) *int { return &c.DBPoolSize }, 1)},
+	{"db-pool-overflow", "PAM_DB_POOL_OVERFLOW", "5", "extra database connections allowed under load", integer(func(c *Config) *int { return &c.DBPoolOverflow }, 0)},
+	{"db-acquire-timeout", "PAM_DB_ACQUIRE_TIMEOUT", "30s", "wait for a free database connection before OVERLOADED", duration(func(c *Config) *time.Duration { return &c.DBAcquireTimeout })},
+	{"db-conn-lifetime", "PAM_DB_CONN_LIFETIME", "1h", "recycle database connections after this", duration(func(c *Config) *time.Duration { return &c.DBConnLifetime })},
+	{"slow-query", "PAM_SLOW_QUERY", "1s", "log queries slower than this", duration(func(c *Config) *time.Duration { return &c.SlowQuery })},
+	{"tool-limits", "PAM_TOOL_LIMITS", "plan_trip=5/1m", "per-tool limits per user, e.g. plan_trip=5/1m,find_rv_parks=20/1m", str(func(c *Config) *string { return &c.ToolLimits })},
+	{"adaptive-step", "PAM_ADAPTIVE_STEP", "24h", "each step of clean history adds 10 % to a user's limit", duration(func(c *Config) *time.Duration { return &c.AdaptiveStep })},
+	{"adaptive-max-gain", "PAM_ADAPTIVE_MAX_GAIN", "100", "the most a clean history adds to a user's limit, in percent (0: off)", integer(func(c *Config) *int { return &c.AdaptiveMaxGain }, 0)},
+	{"shed-cpu", "PAM_SHED_CPU", "90", "CPU percent above which non-critical work is shed", integer(func(c *Config) *int { return &c.ShedCPU }, 1)},
+	{"shed-latency", "PAM_SHED_LATENCY", "0s", "smoothed turn latency above which non-critical work is shed (0s: off)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("must be a duration like 5s (0s: off), got %q", v)
+		}
+		c.ShedLatency = d
+		return nil
+	}},
 	{"log-level", "PAM_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 	{"chaos", "PAM_CHAOS", "", "fault injection, e.g. tool_timeout=0.1,model_529=0.1 (not in prod)", str(func(c *Config) *string { return &c.Chaos })},
 	{"shutdown-timeout", "PAM_SHUTDOWN_TIMEOUT", "15s", "graceful shutdown budget", duration(func(c *Config) *time.Duration { return &c.Shutdown })},
@@ -264,6 +295,9 @@ func unknownVars(environ []string) []string {
 	return out
 }
 
+// MaxDBConnections is the cap on one instance's database connections (the hardening plan's 50).
+const MaxDBConnections = 50
+
 // IsPostgres reports whether the database URL selects PostgreSQL.
 func (c *Config) IsPostgres() bool {
 	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
@@ -291,6 +325,12 @@ func (c *Config) validate() error {
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return bad("PAM_JWT_SECRET", "must be at least 32 characters")
+	}
+	if c.DBPoolSize+c.DBPoolOverflow > MaxDBConnections {
+		return bad("PAM_DB_POOL_OVERFLOW", "pool size plus overflow must be at most %d connections, got %d", MaxDBConnections, c.DBPoolSize+c.DBPoolOverflow)
+	}
+	if c.ShedCPU > 100 {
+		return bad("PAM_SHED_CPU", "must be a percentage, got %d", c.ShedCPU)
 	}
 	if c.KeepExchanges >= c.HistoryExchanges {
 		return bad("PAM_KEEP_EXCHANGES", "must be less than PAM_HISTORY_EXCHANGES (%d)", c.HistoryExchanges)

@@ -27,6 +27,7 @@ type Subscription struct {
 	overflowed bool
 	closed     bool
 	onOverflow func()
+	onFrame    func()
 }
 
 // Frame is an encoded server frame; Seq > 0 marks a durable one.
@@ -104,6 +105,9 @@ func (s *Subscription) send(f Frame) {
 	}
 	select {
 	case s.c <- f:
+		if s.onFrame != nil {
+			s.onFrame()
+		}
 	default:
 		s.overflowed = true
 		s.closeLocked()
@@ -111,6 +115,15 @@ func (s *Subscription) send(f Frame) {
 			go s.onOverflow()
 		}
 	}
+}
+
+// OnFrame makes f run after each frame is queued (under the subscription's
+// lock: f must be quick and not block). A connection can then start a writer
+// only while it has frames to send instead of keeping one parked per socket.
+func (s *Subscription) OnFrame(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onFrame = f
 }
 
 // NotifyOverflow makes f run, in its own goroutine, when the subscription

@@ -81,7 +81,7 @@ func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output)
 	frame := protocol.Message{
 		Type: protocol.TypeMessage, TurnID: t.ID, ID: t.ClientMessageID, ConversationID: t.ConversationID,
 		Text: out.Text, ToolCalls: toolCalls(out.ToolCalls), UIActions: uiActions(out.UIActions),
-		Degraded: out.Degraded, Source: out.Source, Safety: flaggedSafety(ctx, s.store, t),
+		Degraded: out.Degraded, Source: out.Source, Safety: s.flaggedSafety(ctx, t),
 	}
 	var ev *store.Event
 	err := s.store.InTx(ctx, func(tx store.Store) error {
@@ -111,11 +111,19 @@ func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output)
 	return &Result{Frame: frame}, nil
 }
 
-func flaggedSafety(ctx context.Context, st store.Store, t *store.Turn) *protocol.Safety {
+// flaggedSafety returns the safety flags of the turn's message: remembered
+// when it was accepted here, else read from the stored message's meta.
+func (s *Service) flaggedSafety(ctx context.Context, t *store.Turn) *protocol.Safety {
+	if v, ok := s.flags.LoadAndDelete(t.ID); ok {
+		if cats, _ := v.([]string); len(cats) > 0 {
+			return &protocol.Safety{Flagged: true, Categories: cats}
+		}
+		return nil
+	}
 	if t.UserMessageID == "" {
 		return nil
 	}
-	msgs, err := st.RecentMessages(ctx, t.UserID, t.ConversationID, 50)
+	msgs, err := s.store.RecentMessages(ctx, t.UserID, t.ConversationID, 50)
 	if err != nil {
 		return nil
 	}
@@ -133,6 +141,7 @@ func flaggedSafety(ctx context.Context, st store.Store, t *store.Turn) *protocol
 
 // deadLetter parks a turn that failed its last attempt and tells the user.
 func (s *Service) deadLetter(ctx context.Context, t *store.Turn, cause error) (*Result, error) {
+	s.flags.Delete(t.ID)
 	payload, _ := json.Marshal(t)
 	dl := &store.DeadLetter{Kind: "turn", UserID: t.UserID, Payload: payload, Attempts: s.cfg.MaxAttempts, LastError: errString(cause)}
 	if err := s.store.AddDeadLetter(ctx, dl); err != nil {

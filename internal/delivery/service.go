@@ -62,8 +62,10 @@ type Service struct {
 	locate LocateFunc
 
 	inflight sync.Map // turn id → struct{}
+	flags    sync.Map // turn id → []string: safety flags of turns accepted on this instance
 	queue    *queue
 	maint    atomic.Pointer[Maintenance] // nil: maintenance mode off
+	admit    atomic.Pointer[AdmitFunc]   // nil: no per-user cap
 }
 
 // NewService returns a Service.
@@ -155,6 +157,9 @@ func (s *Service) accept(ctx context.Context, in Inbound) (*Accepted, error) {
 	t, created, err := s.storeTurn(ctx, in, flagged)
 	if err != nil {
 		return nil, err
+	}
+	if created {
+		s.flags.Store(t.ID, flagged) // saves persist a lookup; resumed turns read the stored meta
 	}
 	return &Accepted{Turn: t, Duplicate: !created, Flagged: flagged}, nil
 }
@@ -275,6 +280,11 @@ func nonNilUI(c []protocol.UIAction) []protocol.UIAction {
 // Chat accepts and answers synchronously (REST, SSE). live, if not nil, gets
 // this turn's live frames too.
 func (s *Service) Chat(ctx context.Context, in Inbound, live func(Frame)) (*Result, *Accepted, error) {
+	release, err := s.admitTurn(ctx, in.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
 	acc, err := s.Accept(ctx, in)
 	if err != nil {
 		return nil, nil, err

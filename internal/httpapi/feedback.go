@@ -37,7 +37,7 @@ func (s *server) handleMessageFeedback(w http.ResponseWriter, r *http.Request) e
 		if in.Note, err = safety.CleanText(in.Note, safety.Limits{MaxChars: maxFeedbackNote}); err != nil {
 			return err
 		}
-		in.Note = safety.RedactString(in.Note) // admins read notes; personal data stays out
+		in.Note = safety.RedactString(in.Note) // admins read notes; secrets stay out
 	}
 	f := &store.Feedback{UserID: userID(r), MessageID: id, Rating: in.Rating, Note: in.Note}
 	if err := s.store.SaveFeedback(r.Context(), f); err != nil {

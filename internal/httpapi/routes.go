@@ -47,7 +47,7 @@ type Config struct {
 	HelloTimeout  time.Duration
 	IdleClose     time.Duration
 	Version       string
-	// WebSocket limits (defaults: 64-frame send queue, 20 frames/s with bursts of
+	// WebSocket limits (defaults: 32-frame send queue, 20 frames/s with bursts of
 	// 40, close 4008 after 30 refused frames in a minute).
 	WSSendQueue    int
 	WSFrameRate    int
@@ -157,6 +157,7 @@ func (s *server) routes(mux *http.ServeMux, web, prom http.Handler) {
 
 	mux.Handle("GET /api/v1/admin/dead-letters", admin(handlerFunc(s.handleDeadLetters)))
 	mux.Handle("GET /api/v1/admin/audit", admin(handlerFunc(s.handleAudit)))
+	mux.Handle("GET /api/v1/observability/metrics", admin(handlerFunc(s.handleObservability)))
 
 	// The original Wheels & Wins app's protocol on the same engine (compat*.go,
 	// docs/compat.md). Its WebSocket token is in the URL; logs never show queries.

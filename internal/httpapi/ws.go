@@ -37,15 +37,17 @@ func (s *server) handleWS(w http.ResponseWriter, r *http.Request) error {
 	c.SetReadLimit(wsMaxFrame + 1024)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	conn := &wsConn{s: s, c: c, ctx: ctx, cancel: cancel, id: newRequestID(), log: loggerFrom(r.Context()),
-		addr: clientAddr(r), agent: r.UserAgent(), writerDone: make(chan struct{})}
+		addr: clientAddr(r), agent: r.UserAgent()}
 	conn.bucket = tokenBucket{rate: float64(s.cfg.WSFrameRate), burst: float64(s.cfg.WSFrameBurst), tokens: float64(s.cfg.WSFrameBurst), last: time.Now()}
 	conn.serve()
 	return nil
 }
 
 // wsConn is one WebSocket connection. The handler's goroutine reads frames
-// and answers them directly (welcome, replay, accepted, errors, pong); one
-// writer goroutine forwards the user's Hub frames and sends heartbeats.
+// and answers them directly (welcome, replay, accepted, errors, pong). The
+// user's Hub frames are written by a goroutine that exists only while some
+// are queued, and the heartbeat is a timer: an idle connection costs one
+// parked goroutine.
 type wsConn struct {
 	s      *server
 	c      *websocket.Conn
@@ -65,10 +67,11 @@ type wsConn struct {
 	claims auth.Claims
 	expiry *time.Timer
 
+	hb *time.Timer // heartbeat
+
 	lastActive atomic.Int64 // unix nanoseconds of the last client frame
 	sentSeq    atomic.Int64 // newest durable seq written
-	pinging    atomic.Bool
-	writerDone chan struct{}
+	draining   atomic.Bool  // a goroutine is writing queued frames
 }
 
 // errClosed ends the read loop after the connection was closed on purpose.
@@ -76,22 +79,21 @@ var errClosed = errors.New("websocket closed")
 
 func (w *wsConn) serve() {
 	defer w.cancel()
-	defer func() {
-		if w.sub != nil {
-			w.sub.Close()
-			<-w.writerDone
-		}
-		w.mu.Lock()
-		if w.expiry != nil {
-			w.expiry.Stop()
-		}
-		w.mu.Unlock()
-		_ = w.c.CloseNow()
-	}()
-	if err := w.hello(); err != nil {
+	defer w.finish()
+	// Work that goes deep (token checks, SQL) runs on short-lived goroutines
+	// so the connection's own stack stays small while it waits.
+	if err := offStack(w.hello); err != nil {
 		return
 	}
-	go w.writer()
+	if !w.s.rt.track(w) {
+		w.goAway()
+		return
+	}
+	w.sub.OnFrame(w.kick)
+	w.kick() // frames published during the replay
+	w.mu.Lock()
+	w.hb = time.AfterFunc(w.s.cfg.Heartbeat, w.beat)
+	w.mu.Unlock()
 	for {
 		raw, err := w.read()
 		if errors.Is(err, errBadFrame) {
@@ -100,10 +102,32 @@ func (w *wsConn) serve() {
 		if err != nil {
 			return
 		}
-		if err := w.handle(raw); err != nil {
+		if err := offStack(func() error { return w.handle(raw) }); err != nil {
 			return
 		}
 	}
+}
+
+// finish releases what the connection holds.
+func (w *wsConn) finish() {
+	w.s.rt.untrack(w)
+	if w.sub != nil {
+		w.sub.Close()
+	}
+	w.mu.Lock()
+	for _, t := range []*time.Timer{w.expiry, w.hb} {
+		if t != nil {
+			t.Stop()
+		}
+	}
+	w.mu.Unlock()
+	_ = w.c.CloseNow()
+}
+
+func offStack(f func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	return <-done
 }
 
 // read returns the next text frame; an oversized one closes with 4009.
@@ -250,90 +274,6 @@ func (w *wsConn) userClaims() auth.Claims {
 	return w.claims
 }
 
-// writer forwards the user's frames and keeps the heartbeat.
-func (w *wsConn) writer() {
-	defer close(w.writerDone)
-	hb := time.NewTicker(w.s.cfg.Heartbeat)
-	defer hb.Stop()
-	for {
-		select {
-		case f, ok := <-w.sub.C:
-			if !ok { // closed, or overflowed (NotifyOverflow closes the socket)
-				return
-			}
-			if !w.forward(f) {
-				return
-			}
-		case <-hb.C:
-			if time.Since(time.Unix(0, w.lastActive.Load())) > w.s.cfg.IdleClose {
-				go w.close(websocket.StatusNormalClosure, "idle")
-				return
-			}
-			w.ping()
-		case <-w.s.rt.goingAway:
-			w.flush()
-			go w.close(websocket.StatusGoingAway, "server shutting down")
-			return
-		case <-w.ctx.Done():
-			return
-		}
-	}
-}
-
-// forward writes f unless it is a durable frame already sent (by replay).
-func (w *wsConn) forward(f delivery.Frame) bool {
-	if f.Seq > 0 {
-		if f.Seq <= w.sentSeq.Load() {
-			return true
-		}
-		w.sentSeq.Store(f.Seq)
-	}
-	return w.write(f.JSON) == nil
-}
-
-// flush writes what is already queued, without waiting for more.
-func (w *wsConn) flush() {
-	for {
-		select {
-		case f, ok := <-w.sub.C:
-			if !ok || !w.forward(f) {
-				return
-			}
-		default:
-			return
-		}
-	}
-}
-
-func (w *wsConn) ping() {
-	if !w.pinging.CompareAndSwap(false, true) {
-		return
-	}
-	go func() {
-		defer w.pinging.Store(false)
-		ctx, cancel := context.WithTimeout(w.ctx, w.s.cfg.Heartbeat)
-		defer cancel()
-		if err := w.c.Ping(ctx); err != nil && w.ctx.Err() == nil {
-			w.log.Info("websocket heartbeat failed; closing", "error", err)
-			_ = w.c.CloseNow()
-		}
-	}()
-}
-
-func (w *wsConn) write(b []byte) error {
-	ctx, cancel := context.WithTimeout(w.ctx, wsWriteTimeout)
-	defer cancel()
-	return w.c.Write(ctx, websocket.MessageText, b)
-}
-
-func (w *wsConn) writeJSON(v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return w.write(b)
-}
-
 // errBadFrame marks a frame answered with an error; the connection stays.
 var errBadFrame = errors.New("bad frame")
 
@@ -438,169 +378,4 @@ func (w *wsConn) reauth(f protocol.ClientFrame) error {
 	}
 	w.setClaims(c)
 	return nil
-}
-
-// tokenBucket limits a connection's frame rate.
-type tokenBucket struct {
-	rate, burst, tokens float64
-	last                time.Time
-}
-
-// take spends one token, or reports how long until one is available.
-func (b *tokenBucket) take(now time.Time) (bool, time.Duration) {
-	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	b.last = now
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	return false, time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
-}
-
-// strikes counts refused frames in a one-minute window.
-type strikes struct {
-	n     int
-	since time.Time
-}
-
-func (s *strikes) add(now time.Time) int {
-	if now.Sub(s.since) > time.Minute {
-		s.n, s.since = 0, now
-	}
-	s.n++
-	return s.n
-}
-
-// allow applies the frame rate limit: an error frame while the client
-// exceeds it, close 4008 when it keeps on.
-func (w *wsConn) allow() error {
-	now := time.Now()
-	ok, wait := w.bucket.take(now)
-	if ok {
-		return nil
-	}
-	if w.strike.add(now) >= w.s.cfg.WSAbuseStrikes {
-		w.close(protocol.CloseAbuse, "too many frames")
-		return errClosed
-	}
-	return w.sendErr(&pamerr.Error{Code: pamerr.RateLimited, Message: "Too many frames; slow down.", RetryAfter: wait}, "")
-}
-
-// Gauge counts open connections (a prometheus.Gauge satisfies it).
-type Gauge interface {
-	Inc()
-	Dec()
-}
-
-// Defaults of the real-time transports; Config overrides them.
-const (
-	defaultHeartbeat    = 25 * time.Second
-	defaultHelloTimeout = 10 * time.Second
-	defaultIdleClose    = 5 * time.Minute
-	defaultSendQueue    = 64
-	defaultFrameRate    = 20 // frames a second per connection, sustained
-	defaultFrameBurst   = 40
-	defaultAbuseStrikes = 30 // refused frames within a minute before 4008
-	wsMaxFrame          = 64 << 10
-	wsWriteTimeout      = 10 * time.Second
-	pollMaxWait         = 60 * time.Second
-	pollDefaultWait     = 25 * time.Second
-	replayPage          = 200
-)
-
-// realtime tracks the long-lived connections of this instance so that a
-// shutdown can drain them: http.Server.Shutdown does not close hijacked
-// WebSockets, and long-polls would hold it for up to a minute.
-type realtime struct {
-	mu        sync.Mutex
-	closing   chan struct{} // closed when shutdown starts: no new connections or polls
-	goingAway chan struct{} // closed when turns are drained: sockets flush and close 1001
-	conns     sync.WaitGroup
-	gauge     Gauge
-}
-
-func newRealtime(g Gauge) *realtime {
-	if g == nil {
-		g = nopGauge{}
-	}
-	return &realtime{closing: make(chan struct{}), goingAway: make(chan struct{}), gauge: g}
-}
-
-type nopGauge struct{}
-
-func (nopGauge) Inc() {}
-func (nopGauge) Dec() {}
-
-func (rt *realtime) isClosing() bool {
-	select {
-	case <-rt.closing:
-		return true
-	default:
-		return false
-	}
-}
-
-// open registers a connection; false when shutting down.
-func (rt *realtime) open() bool {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	if rt.isClosing() {
-		return false
-	}
-	rt.conns.Add(1)
-	rt.gauge.Inc()
-	return true
-}
-
-func (rt *realtime) done() {
-	rt.gauge.Dec()
-	rt.conns.Done()
-}
-
-// shutdown refuses new connections, lets drain finish the turns in flight
-// (or leave them pending in the store), then closes every socket with 1001
-// after it has flushed the frames already queued for it, and waits for the
-// connections to end — all within ctx.
-func (rt *realtime) shutdown(ctx context.Context, drain func(context.Context)) {
-	rt.mu.Lock()
-	if rt.isClosing() {
-		rt.mu.Unlock()
-		return
-	}
-	close(rt.closing)
-	rt.mu.Unlock()
-	if drain != nil {
-		drain(ctx)
-	}
-	close(rt.goingAway)
-	done := make(chan struct{})
-	go func() {
-		rt.conns.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-}
-
-func realtimeDefaults(c Config) Config {
-	def := func(p *int, v int) {
-		if *p <= 0 {
-			*p = v
-		}
-	}
-	defDur := func(p *time.Duration, v time.Duration) {
-		if *p <= 0 {
-			*p = v
-		}
-	}
-	defDur(&c.Heartbeat, defaultHeartbeat)
-	defDur(&c.HelloTimeout, defaultHelloTimeout)
-	defDur(&c.IdleClose, defaultIdleClose)
-	def(&c.WSSendQueue, defaultSendQueue)
-	def(&c.WSFrameRate, defaultFrameRate)
-	def(&c.WSFrameBurst, defaultFrameBurst)
-	def(&c.WSAbuseStrikes, defaultAbuseStrikes)
-	return c
 }

@@ -105,17 +105,19 @@ func (c countingCache) GetStale(ctx context.Context, key string) (cache.Entry, b
 	return e, ok, err
 }
 
+// OnSlowQuery sets where SlowQueryHandler reports slow operations (the
+// slow-query monitor); it may be set after the logger is built.
+func (m *Metrics) OnSlowQuery(f func(op string, d time.Duration)) { m.onSlow.Store(&f) }
+
 // SlowQueryHandler wraps a log handler so that the store's "slow query"
-// records also count in pam_db_slow_queries_total and reach onSlow (the
-// slow-query monitor), which may be nil.
-func (m *Metrics) SlowQueryHandler(onSlow func(op string, d time.Duration)) func(slog.Handler) slog.Handler {
-	return func(h slog.Handler) slog.Handler { return slowQueryHandler{Handler: h, m: m, onSlow: onSlow} }
+// records also count in pam_db_slow_queries_total and reach OnSlowQuery.
+func (m *Metrics) SlowQueryHandler(h slog.Handler) slog.Handler {
+	return slowQueryHandler{Handler: h, m: m}
 }
 
 type slowQueryHandler struct {
 	slog.Handler
-	m      *Metrics
-	onSlow func(string, time.Duration)
+	m *Metrics
 }
 
 func (h slowQueryHandler) Handle(ctx context.Context, r slog.Record) error {
@@ -134,17 +136,17 @@ func (h slowQueryHandler) Handle(ctx context.Context, r slog.Record) error {
 			return true
 		})
 		h.m.SlowQuery(op)
-		if h.onSlow != nil {
-			h.onSlow(op, d)
+		if f := h.m.onSlow.Load(); f != nil {
+			(*f)(op, d)
 		}
 	}
 	return h.Handler.Handle(ctx, r)
 }
 
 func (h slowQueryHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return slowQueryHandler{Handler: h.Handler.WithAttrs(as), m: h.m, onSlow: h.onSlow}
+	return slowQueryHandler{Handler: h.Handler.WithAttrs(as), m: h.m}
 }
 
 func (h slowQueryHandler) WithGroup(name string) slog.Handler {
-	return slowQueryHandler{Handler: h.Handler.WithGroup(name), m: h.m, onSlow: h.onSlow}
+	return slowQueryHandler{Handler: h.Handler.WithGroup(name), m: h.m}
 }

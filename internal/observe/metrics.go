@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,9 +43,10 @@ type Metrics struct {
 	scale          prometheus.Gauge
 	spendRatio     *prometheus.GaugeVec
 
-	cb    *callbacks
-	mu    sync.Mutex
-	views []view
+	cb     *callbacks
+	onSlow atomic.Pointer[func(string, time.Duration)]
+	mu     sync.Mutex
+	views  []view
 }
 
 type view struct {

@@ -160,7 +160,8 @@ func TestReporterLogsUnknownErrorsWithStackAndAlerts(t *testing.T) {
 func TestSlowQueryHandlerCounts(t *testing.T) {
 	m := NewMetrics()
 	mon := &Monitor{Metrics: m}
-	log := NewLogger(&bytes.Buffer{}, "info", m.SlowQueryHandler(mon.SlowQuery))
+	m.OnSlowQuery(mon.SlowQuery)
+	log := NewLogger(&bytes.Buffer{}, "info", m.SlowQueryHandler)
 	for i := 0; i < 3; i++ {
 		log.With("db", "postgres").Warn("slow query", "op", "ListExpenses", "duration", 2*time.Second)
 	}

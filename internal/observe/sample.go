@@ -4,8 +4,8 @@ import (
 	"math"
 	"sort"
 
-	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // histogram is a cumulative histogram summed over label sets.

@@ -28,6 +28,9 @@ type Adaptive struct {
 
 var _ Limiter = (*Adaptive)(nil)
 
+// maxTracked bounds the keys whose history is remembered.
+const maxTracked = 200_000
+
 // NewAdaptive returns an adaptive limiter over inner.
 func NewAdaptive(inner Limiter, cfg AdaptiveConfig) *Adaptive {
 	if cfg.Step <= 0 {
@@ -47,6 +50,9 @@ func (a *Adaptive) Limit(key string, base int) int {
 	a.mu.Lock()
 	since, ok := a.since[key]
 	if !ok {
+		if len(a.since) >= maxTracked {
+			clear(a.since) // bounded memory: everyone starts a fresh clean history
+		}
 		a.since[key] = a.now()
 		a.mu.Unlock()
 		return base

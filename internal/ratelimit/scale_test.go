@@ -204,3 +204,19 @@ func TestMemoryConcurrency(t *testing.T) {
 		t.Fatalf("held %d after one release, want 1", m.Held("u"))
 	}
 }
+
+func FuzzParseToolRules(f *testing.F) {
+	f.Add("plan_trip=5/1m,find_rv_parks=20/30s")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		rules, err := ParseToolRules(s)
+		if err != nil {
+			return
+		}
+		for name, r := range rules {
+			if name == "" || r.Limit < 1 || r.Window <= 0 {
+				t.Fatalf("%q parsed to bad rule %q=%+v", s, name, r)
+			}
+		}
+	})
+}

@@ -234,6 +234,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
+		b.Logf("heap %.1f MB, stacks %.1f MB, goroutines %d", float64(ms.HeapAlloc)/1e6, float64(ms.StackInuse)/1e6, runtime.NumGoroutine())
 		return ms.HeapAlloc + ms.StackInuse, selfRSSKB()
 	}
 	clients(50)() // warm-up: pools and first-use allocations

@@ -27,6 +27,7 @@ const (
 	StatusTimeout           Status = "timeout"
 	StatusFailed            Status = "failed"
 	StatusNeedsConfirmation Status = "needs_confirmation"
+	StatusRateLimited       Status = "rate_limited" // the user called this tool too often; Error says when to retry
 )
 
 // Categories group tools for listing and prefiltering.

@@ -57,12 +57,12 @@ func TestMigrateIdempotentAndConcurrent(t *testing.T) {
 	if n, err := postgres.Migrate(ctx, stores[0]); err != nil || n != 0 {
 		t.Fatalf("Migrate again applied %d, %v", n, err)
 	}
-	var rows int
-	if err := stores[0].Writer().QueryRow("SELECT COUNT(*) FROM schema_migrations").Scan(&rows); err != nil {
+	var dups int
+	if err := stores[0].Writer().QueryRow("SELECT COUNT(*) - COUNT(DISTINCT version) FROM schema_migrations").Scan(&dups); err != nil {
 		t.Fatal(err)
 	}
-	if v, _ := stores[0].SchemaVersion(ctx); rows != v {
-		t.Errorf("schema_migrations has %d rows for version %d", rows, v)
+	if dups != 0 {
+		t.Errorf("schema_migrations records %d migrations more than once", dups)
 	}
 }
 

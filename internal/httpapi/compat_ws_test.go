@@ -1,0 +1,79 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// dialCompat opens the app's WebSocket on the harness and reads the
+// connection frame.
+func dialCompat(t *testing.T, h *wsHarness, user, token string) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	base := strings.TrimSuffix(h.url, "/api/v1/ws")
+	c, _, err := websocket.Dial(ctx, base+"/api/v1/pam/ws/"+user+"?token="+token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.CloseNow() })
+	_, b, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("read connection frame: %v", err)
+	}
+	if !strings.Contains(string(b), `"type":"connection"`) || !strings.Contains(string(b), `"status":"connected"`) {
+		t.Fatalf("first frame = %s", b)
+	}
+	return c
+}
+
+// TestCompatKeepalive: the server pings every heartbeat; a client that
+// answers stays connected, one that does not is closed 1001 after the pong
+// timeout.
+func TestCompatKeepalive(t *testing.T) {
+	h := newWSHarness(t, Config{Heartbeat: 40 * time.Millisecond, CompatPongTimeout: 300 * time.Millisecond})
+	tests := []struct {
+		name   string
+		answer bool
+	}{
+		{"answers pings", true},
+		{"silent", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dialCompat(t, h, "u-"+strings.ReplaceAll(tt.name, " ", "-"), "token-u-"+strings.ReplaceAll(tt.name, " ", "-"))
+			ctx, cancel := context.WithTimeout(context.Background(), 900*time.Millisecond)
+			defer cancel()
+			pings := 0
+			for {
+				_, b, err := c.Read(ctx)
+				if err != nil {
+					code := websocket.CloseStatus(err)
+					if tt.answer {
+						if ctx.Err() == nil || pings < 5 {
+							t.Fatalf("answering client: %v (code %d) after %d pings", err, code, pings)
+						}
+						return // still open when the test's time ran out
+					}
+					if code != websocket.StatusGoingAway || pings < 2 {
+						t.Fatalf("silent client closed with %d after %d pings, want 1001", code, pings)
+					}
+					return
+				}
+				var f struct{ Type string }
+				_ = json.Unmarshal(b, &f)
+				if f.Type == "ping" {
+					pings++
+					if tt.answer {
+						_ = c.Write(ctx, websocket.MessageText, []byte(`{"type":"pong"}`))
+					}
+				}
+			}
+		})
+	}
+}
