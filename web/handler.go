@@ -9,8 +9,8 @@ import (
 
 // ContentSecurityPolicy is sent with every response of the page: scripts and styles only
 // from PAM itself, no inline code, no framing. connect-src 'self' covers the same-origin
-// WebSocket (CSP Level 3).
-const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+// WebSocket (CSP Level 3); media-src blob: plays answers spoken by /api/v1/voice/speak.
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src blob:; " +
 	"connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 // Handler bundles the page (once; call it at start-up) and returns the handler that

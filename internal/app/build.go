@@ -106,12 +106,13 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 	}).WithConfirmer(c.executor)
 	c.delivery = delivery.NewService(c.store, c.observeAgent(ag), guard, c.scale.hub, log, delivery.Config{
 		ThinkingAfter: cfg.ThinkingAfter, StillWorkingAfter: cfg.StillWorkingAfter,
-		QueueDepth: cfg.QueueDepth,
+		QueueDepth: cfg.QueueDepth, Workers: cfg.TurnWorkers,
 	})
 	if err := c.wireScale(cfg); err != nil {
 		return nil, err
 	}
 	c.delivery.SetLocator(locator(c.cache))
+	c.delivery.SetSessions(c.sessions())
 	webHandler, err := web.Handler()
 	if err != nil {
 		return nil, fmt.Errorf("chat page: %w", err)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pamtravel/pam/internal/apptest"
 	"github.com/pamtravel/pam/protocol"
@@ -87,4 +88,30 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// The context snapshot is versioned per conversation: a move mid-conversation is mentioned once.
+func TestContextChangeIsMentioned(t *testing.T) {
+	s := apptest.Start(t, nil)
+	u := s.Register(t)
+	// Boulder is ~38 km from Denver: a drive, not a GPS glitch (the chain rejects jumps over 500 mph).
+	at := func(d time.Duration) string { return time.Now().Add(d).UTC().Format(time.RFC3339) }
+	denver := json.RawMessage(`{"location":{"lat":39.74,"lng":-104.99,"timestamp":"` + at(-8*time.Minute) + `"}}`)
+	boulder := json.RawMessage(`{"location":{"lat":40.01,"lng":-105.27,"timestamp":"` + at(0) + `"}}`)
+	first, r := chat(t, s, u.AccessToken, protocol.ChatRequest{Message: "I spent $5 on coffee", Context: denver})
+	if r.Status != 200 || strings.Contains(first.Reply, "location changed") {
+		t.Fatalf("first: %d %+v", r.Status, first)
+	}
+	same, _ := chat(t, s, u.AccessToken, protocol.ChatRequest{Message: "I spent $6 on coffee", ConversationID: first.ConversationID, Context: denver})
+	if strings.Contains(same.Reply, "location changed") {
+		t.Fatalf("no move, but: %q", same.Reply)
+	}
+	moved, _ := chat(t, s, u.AccessToken, protocol.ChatRequest{Message: "I spent $7 on coffee", ConversationID: first.ConversationID, Context: boulder})
+	if !strings.HasPrefix(moved.Reply, "Note: your location changed") {
+		t.Fatalf("move not mentioned: %q", moved.Reply)
+	}
+	again, _ := chat(t, s, u.AccessToken, protocol.ChatRequest{Message: "I spent $8 on coffee", ConversationID: first.ConversationID, Context: boulder})
+	if strings.Contains(again.Reply, "location changed") {
+		t.Fatalf("move mentioned twice: %q", again.Reply)
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pamtravel/pam/internal/apptest"
 	"github.com/pamtravel/pam/internal/compattest"
+	"github.com/pamtravel/pam/internal/llm/llmtest"
 )
 
 const diesel = "I spent $45.20 on diesel at Shell today"
@@ -360,5 +361,28 @@ func TestTokenNeverLogged(t *testing.T) {
 	}
 	if strings.Contains(logs, sess.AccessToken) || strings.Contains(logs, sess.AccessToken[len(sess.AccessToken)-20:]) {
 		t.Fatal("an access token from the URL reached the logs")
+	}
+}
+
+// TestStreamingFromAModel: a real model's stream (Anthropic's wire protocol)
+// reaches the app as several chunks, then response_complete with the tool's
+// ui_actions and the model's name.
+func TestStreamingFromAModel(t *testing.T) {
+	f := llmtest.NewAnthropic(t)
+	f.Push(
+		llmtest.ToolUse(llmtest.Call{ID: "t1", Name: "create_expense", Input: `{"amount":"18.40","category":"food","merchant":"Denny's"}`}),
+		llmtest.Text("Logged $18.40 at Denny's for breakfast. Enjoy the road today!"),
+	)
+	srv := apptest.Start(t, map[string]string{"PAM_MODEL": "anthropic:claude-sonnet-4-5,rules", "ANTHROPIC_API_KEY": "test-key-generated", "PAM_ANTHROPIC_BASE_URL": f.BaseURL()})
+	c, _ := app(t, srv, nil)
+	r, err := c.Chat(ctxT(t), "I had breakfast at Denny's for 18.40", compattest.ChatOptions{Stream: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Type != "response_complete" || len(r.Chunks) < 2 || strings.Join(r.Chunks, "") != r.Content {
+		t.Fatalf("stream = %d chunks %q, final %q (%s)", len(r.Chunks), r.Chunks, r.Content, r.Type)
+	}
+	if r.Source != "anthropic" || r.Model != "claude-sonnet-4-5" || len(r.UIActions) != 1 || r.UIActions[0].Type != "reload_expenses" {
+		t.Fatalf("reply = %+v", r)
 	}
 }

@@ -73,6 +73,9 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 	if err != nil {
 		return nil, err
 	}
+	if note := s.contextChange(ctx, t, u, ain.Location, ain.Now); note != "" {
+		out.Text = note + "\n\n" + out.Text
+	}
 	return s.persist(ctx, t, out)
 }
 

@@ -52,14 +52,15 @@ type Config struct {
 
 // Service runs the message path.
 type Service struct {
-	store  store.Store
-	agent  Agent
-	guard  InputGuard
-	hub    *Hub
-	log    *slog.Logger
-	cfg    Config
-	now    func() time.Time
-	locate LocateFunc
+	store    store.Store
+	agent    Agent
+	guard    InputGuard
+	hub      *Hub
+	log      *slog.Logger
+	cfg      Config
+	now      func() time.Time
+	locate   LocateFunc
+	sessions Sessions
 
 	inflight sync.Map // turn id → struct{}
 	flags    sync.Map // turn id → []string: safety flags of turns accepted on this instance

@@ -66,6 +66,7 @@ type compatConn struct {
 	addr   string
 	agent  string
 	claims auth.Claims
+	expiry *time.Timer // closes 4001 when the URL's token expires
 	sub    *delivery.Subscription
 	bucket tokenBucket
 	strike strikes
@@ -91,6 +92,9 @@ func (w *compatConn) serve(token, urlUser string) {
 		if w.sub != nil {
 			w.sub.Close()
 			<-w.writerDone
+		}
+		if w.expiry != nil {
+			w.expiry.Stop()
 		}
 		_ = w.c.CloseNow()
 	}()
@@ -132,6 +136,10 @@ func (w *compatConn) authenticate(token, urlUser string) error {
 	}
 	s.auth.Touch(w.ctx, c)
 	w.claims = c
+	if !c.ExpiresAt.IsZero() {
+		// The app reconnects with its refreshed token; a socket never outlives the one it opened with.
+		w.expiry = time.AfterFunc(time.Until(c.ExpiresAt), func() { w.close(compat.CloseAuth, "token expired") })
+	}
 	w.log = w.log.With("user_id", c.UserID, "conn_id", w.id)
 	if stored, ok := w.a.contexts.Get(c.UserID, time.Now()); ok {
 		w.context = stored

@@ -3,11 +3,18 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/pamtravel/pam/internal/auth"
+	"github.com/pamtravel/pam/internal/delivery"
+	"github.com/pamtravel/pam/internal/store/storage"
 )
 
 // dialCompat opens the app's WebSocket on the harness and reads the
@@ -75,5 +82,37 @@ func TestCompatKeepalive(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// expiringAuth issues claims that expire in a moment.
+type expiringAuth struct{ tokenAuth }
+
+func (expiringAuth) Verify(_ context.Context, tok string) (auth.Claims, error) {
+	id, _ := strings.CutPrefix(tok, "token-")
+	return auth.Claims{UserID: id, Role: "user", ExpiresAt: time.Now().Add(150 * time.Millisecond)}, nil
+}
+
+// TestCompatClosesWhenTheURLTokenExpires: 4001 at the token's expiry.
+func TestCompatClosesWhenTheURLTokenExpires(t *testing.T) {
+	st, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	log := slog.New(slog.DiscardHandler)
+	hub := delivery.NewHub(256)
+	srv := httptest.NewServer(NewServer(Deps{Log: log, Store: st, Auth: expiringAuth{}, Delivery: delivery.NewService(st, nil, nil, hub, log, delivery.Config{})}))
+	t.Cleanup(srv.Close)
+	c := dialCompat(t, &wsHarness{url: "ws" + strings.TrimPrefix(srv.URL, "http") + "/api/v1/ws"}, "u1", "token-u1")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			if code := websocket.CloseStatus(err); code != 4001 {
+				t.Fatalf("closed with %d (%v), want 4001", code, err)
+			}
+			return
+		}
 	}
 }

@@ -1,11 +1,14 @@
 package scaletest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/pamtravel/pam/protocol"
 )
@@ -72,6 +75,25 @@ func TestExhaustedPoolNeverHangs(t *testing.T) {
 	for range 8 {
 		users = append(users, c.nodes[0].Register(t).AccessToken)
 	}
+	// Another client holds a lock on the messages table for two seconds, so
+	// each instance's one connection is stuck in a query meanwhile.
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, c.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, "LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(2 * time.Second)
+		_ = tx.Commit(ctx)
+	}()
 	var mu sync.Mutex
 	codes := map[string]int{}
 	var wg sync.WaitGroup
@@ -100,7 +122,10 @@ func TestExhaustedPoolNeverHangs(t *testing.T) {
 		t.Fatalf("40 turns on an exhausted pool took %v", took)
 	}
 	t.Logf("outcomes on a one-connection pool: %v in %v", codes, time.Since(start).Round(time.Millisecond))
-	if codes["ok"] == 0 {
-		t.Fatalf("no turn answered: %v", codes)
+	if codes["OVERLOADED"] == 0 {
+		t.Fatalf("no OVERLOADED while the pool was exhausted: %v", codes)
 	}
+	// Once the lock is gone the pool serves again.
+	time.Sleep(2 * time.Second)
+	chat(t, c.nodes[1], users[0], "I spent $1 on a stamp", "")
 }

@@ -11,6 +11,7 @@ import * as storage from "./storage";
 import { Thinking } from "./thinking";
 import { Transport, type LinkState } from "./transport";
 import { ChatView } from "./view";
+import { Voice } from "./voice";
 
 const maxMessageChars = 8000;
 
@@ -41,6 +42,7 @@ const ui = {
   composer: byID<HTMLFormElement>("composer"),
   input: byID<HTMLTextAreaElement>("message-input"),
   sendBtn: byID<HTMLButtonElement>("send-btn"),
+  micBtn: byID<HTMLButtonElement>("mic-btn"),
   shareLocation: byID<HTMLInputElement>("share-location"),
   expenses: byID<HTMLElement>("expenses"),
 };
@@ -55,6 +57,9 @@ const statusText: Record<LinkState, string> = {
 
 const session = new Session();
 const view = new ChatView(ui.messages);
+const voice = new Voice(session);
+view.onAnswer = (li, text) => voice.attachSpeak(li, text);
+voice.attachMic(ui.micBtn, ui.input, navigator.language || "en-US");
 const thinking = new Thinking(ui.thinking);
 const expenses = new ExpenseList(ui.expenses, session);
 const locator = new Locator();
@@ -142,6 +147,9 @@ function onFrame(f: ServerFrame): void {
       });
       break;
     }
+    case "celebration":
+      view.notice(f.message);
+      break;
     case "error":
       if (f.id) {
         if (f.code === "RATE_LIMITED" || f.code === "OVERLOADED") {

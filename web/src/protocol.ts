@@ -100,10 +100,12 @@ export interface MessageFrame {
 }
 export interface ErrorFrame { type: "error"; code: string; message: string; id?: string; seq?: number; retry_after_ms?: number }
 export interface PongFrame { type: "pong" }
+// CelebrationFrame is durable: the month's savings passed the celebration threshold.
+export interface CelebrationFrame { type: "celebration"; seq: number; month: string; message: string }
 
 export type ServerFrame =
   | WelcomeFrame | AcceptedFrame | ThinkingFrame | DeltaFrame | ToolFrame
-  | MessageFrame | ErrorFrame | PongFrame;
+  | MessageFrame | ErrorFrame | PongFrame | CelebrationFrame;
 
 export interface EventsResponse {
   events: ServerFrame[];
@@ -123,7 +125,7 @@ export function parseServerFrame(data: unknown): ServerFrame | null {
   const t = (v as { type?: unknown }).type;
   switch (t) {
     case "welcome": case "accepted": case "thinking": case "delta": case "tool":
-    case "message": case "error": case "pong":
+    case "message": case "error": case "pong": case "celebration":
       return v as ServerFrame;
     default:
       return null;

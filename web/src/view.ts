@@ -10,6 +10,9 @@ const stateText: Record<UserState, string> = {
 };
 
 export class ChatView {
+  // onAnswer is called with each shown answer of PAM (the page adds its speak button).
+  onAnswer: (li: HTMLElement, text: string) => void = () => {};
+
   constructor(private list: HTMLElement) {}
 
   clear(): void {
@@ -72,6 +75,7 @@ export class ChatView {
     li.querySelector(".tools")?.remove();
     if (a.messageID) li.dataset.messageId = a.messageID;
     li.classList.toggle("degraded", a.degraded);
+    this.onAnswer(li, a.text);
     this.scroll();
     return true;
   }

@@ -29,6 +29,7 @@ func TestIsConnError(t *testing.T) {
 		{"eof mid-query", io.ErrUnexpectedEOF, true, false},
 		{"plain error", errors.New("boom"), false, false},
 		{"canceled", context.Canceled, false, false},
+		{"acquire timeout", fmt.Errorf("acquire connection: %w", context.DeadlineExceeded), false, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

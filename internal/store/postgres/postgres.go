@@ -66,6 +66,12 @@ func isConnError(err error) (conn, safe bool) {
 	if errors.As(err, &connectErr) || errors.Is(err, driver.ErrBadConn) || pgconn.SafeToRetry(err) {
 		return true, true
 	}
+	// A deadline or cancellation (a busy pool's acquire timeout, a turn's
+	// deadline) says nothing about the server; context.DeadlineExceeded would
+	// otherwise pass for a net.Error below.
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return false, false
+	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, net.ErrClosed) {
