@@ -114,6 +114,9 @@ type Input struct {
 	Now            time.Time
 	ClientAddr     string
 	UserAgent      string
+	// Authorize, when set, is checked before every tool call: a session
+	// revoked mid-turn stops acting.
+	Authorize func(ctx context.Context) error
 }
 
 // ToolCall summarizes one tool call of the turn.
@@ -236,6 +239,14 @@ func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
 
 func (t *turn) runTool(ctx context.Context, c llm.Block) llm.Block {
 	t.emit.Tool(c.ToolName, "running")
+	if t.in.Authorize != nil {
+		if err := t.in.Authorize(ctx); err != nil {
+			res := tools.Result{Status: tools.StatusUnauthorized, Error: "Your session has ended; sign in again to continue."}
+			t.emit.Tool(c.ToolName, string(res.Status))
+			t.record(c.ToolName, &res)
+			return llm.Block{Type: llm.BlockToolResult, ToolUseID: c.ToolUseID, Text: `{"status":"unauthorized","error":"the user's session has ended"}`, IsError: true}
+		}
+	}
 	res := t.agent.tools.Execute(ctx, tools.Call{
 		ID: c.ToolUseID, Tool: c.ToolName, Args: c.Input,
 		UserID: t.in.UserID, Role: t.in.Role, RequestID: t.in.RequestID, ConversationID: t.in.ConversationID,

@@ -166,3 +166,28 @@ func TestUsagePerDay(t *testing.T) {
 		t.Fatalf("usage = %+v", days)
 	}
 }
+
+func BenchmarkGuarantee(b *testing.B) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, filepath.Join(b.TempDir(), "pam.db"), storage.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	u := &store.User{Email: "b@example.com", PasswordHash: "x", Settings: store.DefaultSettings()}
+	if err := st.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	for range 100 { // a busy month: a hundred savings events
+		if err := st.RecordSavings(ctx, saving(u.ID, "fuel", "10.00", "9.25")); err != nil {
+			b.Fatal(err)
+		}
+	}
+	svc := New(st, Config{}, nil, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := svc.Guarantee(ctx, u.ID, time.UTC); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

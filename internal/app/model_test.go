@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pamtravel/pam/internal/apptest"
 	"github.com/pamtravel/pam/internal/llm/llmtest"
@@ -61,5 +62,37 @@ func TestModelDownFallsBackToRules(t *testing.T) {
 	s.Do(t, "GET", "/api/v1/expenses", u.AccessToken, nil).JSON(t, &exp)
 	if len(exp.Items) != 1 {
 		t.Fatalf("fallback stored %d expenses", len(exp.Items))
+	}
+}
+
+// A session revoked mid-turn stops acting: the tool call after logout is refused.
+func TestLogoutMidTurnStopsTools(t *testing.T) {
+	f := llmtest.NewAnthropic(t)
+	slow := llmtest.ToolUse(llmtest.Call{ID: "t1", Name: "create_expense", Input: `{"amount":"99.00","category":"food"}`})
+	slow.Delay = 700 * time.Millisecond
+	f.Push(slow, llmtest.Text("Your session ended, so I did not log it."))
+	s := apptest.Start(t, map[string]string{"PAM_MODEL": "anthropic:claude-sonnet-4-5,rules", "ANTHROPIC_API_KEY": "test-key-generated", "PAM_ANTHROPIC_BASE_URL": f.BaseURL()})
+	u := s.Register(t)
+	done := make(chan protocol.ChatResponse)
+	go func() {
+		out, _ := chat(t, s, u.AccessToken, protocol.ChatRequest{Message: "log $99 for food"})
+		done <- out
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if r := s.Do(t, "POST", "/api/v1/auth/logout", u.AccessToken, map[string]string{"refresh_token": u.RefreshToken}); r.Status != http.StatusNoContent {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+	out := <-done
+	if len(out.ToolCalls) != 1 || out.ToolCalls[0].Status != "unauthorized" {
+		t.Fatalf("tool ran after logout: %+v", out)
+	}
+	var login struct {
+		AccessToken string `json:"access_token"`
+	}
+	s.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"email": u.Email, "password": "correct horse battery"}).JSON(t, &login)
+	var exp struct{ Items []any }
+	s.Do(t, "GET", "/api/v1/expenses", login.AccessToken, nil).JSON(t, &exp)
+	if len(exp.Items) != 0 {
+		t.Fatalf("%d expenses written after logout", len(exp.Items))
 	}
 }

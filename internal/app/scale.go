@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/pamtravel/pam/internal/auth"
+	"github.com/pamtravel/pam/internal/cache"
 	"github.com/pamtravel/pam/internal/config"
 	"github.com/pamtravel/pam/internal/delivery"
 	"github.com/pamtravel/pam/internal/ratelimit"
 	"github.com/pamtravel/pam/internal/redisx"
+	"github.com/pamtravel/pam/internal/store"
 	"github.com/pamtravel/pam/internal/store/storage"
 )
 
@@ -28,6 +30,7 @@ type scaleParts struct {
 	shedder     *ratelimit.Shedder
 	work        *ratelimit.WorkQueue // non-critical background work, shed under load
 	hub         *delivery.Hub
+	turnStore   store.Store // the store as the turn path sees it: user context read through the cache
 	maintenance *delivery.Maintenance
 }
 
@@ -44,6 +47,12 @@ func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 			s.userLimiter = ratelimit.NewAdaptive(s.limiter, ratelimit.AdaptiveConfig{
 				Step: cfg.AdaptiveStep, StepGain: 0.1, MaxGain: float64(cfg.AdaptiveMaxGain) / 100})
 		}
+	}()
+	defer func() {
+		if c.cache == nil {
+			c.cache = cache.NewMemory(cache.MemoryOptions{})
+		}
+		c.store, s.turnStore = withUserContextCache(c.store, c.cache, cache.DefaultTiers().UserContext, c.log)
 	}()
 	if cfg.RedisURL == "" {
 		s.revocations = auth.NewMemoryRevocations()

@@ -63,6 +63,11 @@ func TestExternalUserCreatedOnFirstSight(t *testing.T) {
 			}
 		})
 	}
+	for _, pw := range []string{"", "anything-at-all"} { // no password: only the provider signs it in
+		if _, err := svc.Login(ctx, "rv@example.com", pw, ""); err == nil {
+			t.Fatalf("password login to a provider account with %q succeeded", pw)
+		}
+	}
 	if u, err := st.UserByEmail(ctx, "taken@example.com"); err != nil || u.ID != local.ID {
 		t.Fatalf("the local account changed: %+v %v", u, err)
 	}

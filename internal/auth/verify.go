@@ -103,3 +103,8 @@ func (s *Service) checkRevoked(ctx context.Context, c Claims) error {
 	}
 	return nil
 }
+
+// CheckRevoked reports whether c was revoked since it was verified (logout,
+// a reused refresh token, an admin's revoke-all); turns check it before every
+// tool call so a session ended mid-turn stops acting.
+func (s *Service) CheckRevoked(ctx context.Context, c Claims) error { return s.checkRevoked(ctx, c) }

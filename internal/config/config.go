@@ -94,7 +94,7 @@ type Config struct {
 	Shutdown  time.Duration
 	DevRecord bool // answer external services from testdata recordings
 
-	Voice VoiceConfig // speech, savings and client analytics (voice.go)
+	Voice   VoiceConfig   // speech, savings and client analytics (voice.go)
 	Observe ObserveConfig // alerts, tracing and model budgets (observe.go)
 }
 

@@ -61,6 +61,7 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 	ain := agent.Input{
 		UserID: t.UserID, Role: u.Role, RequestID: in.RequestID, ConversationID: t.ConversationID,
 		Text: t.Text, Settings: u.Settings, Now: s.now(), ClientAddr: in.ClientAddr, UserAgent: in.UserAgent,
+		Authorize: in.Authorize,
 	}
 	if s.locate != nil {
 		var c protocol.ChatContext

@@ -110,6 +110,9 @@ type Inbound struct {
 	Context         json.RawMessage
 	ClientAddr      string
 	UserAgent       string
+	// Authorize, when set, re-checks the caller's token (revocation) before
+	// every tool call of the turn.
+	Authorize func(ctx context.Context) error
 }
 
 // Accepted is the durable acceptance of an Inbound.

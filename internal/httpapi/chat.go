@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -18,6 +19,7 @@ func (s *server) inbound(r *http.Request, req protocol.ChatRequest) delivery.Inb
 		UserID: c.UserID, Role: c.Role, RequestID: requestID(r.Context()), ClientMessageID: req.ClientMessageID,
 		ConversationID: req.ConversationID, Text: req.Message, Context: req.Context,
 		ClientAddr: clientAddr(r), UserAgent: r.UserAgent(),
+		Authorize: func(ctx context.Context) error { return s.auth.CheckRevoked(ctx, c) },
 	}
 }
 

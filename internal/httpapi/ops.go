@@ -79,3 +79,28 @@ func intQuery(r *http.Request, name string, def, lo, hi int) (int, error) {
 func unavailable(what string) error {
 	return pamerr.New(pamerr.UpstreamUnavailable, "%s is not configured on this server", what)
 }
+
+// opsDocumented describes the routes of Ops for /openapi.json.
+var opsDocumented = []apiRoute{
+	{"post", "/api/v1/voice/speak", "Speak text {text, voice?, format?}: audio from the engine chain (10 a minute)", true},
+	{"get", "/api/v1/voice/status", "Speech engines and their health", true},
+	{"post", "/api/v1/voice/test", "Speak a sample with every engine and time it (admin)", true},
+	{"post", "/api/v1/voice/transcribe", "Transcribe an audio upload, or be told to use the browser's recognition", true},
+	{"get", "/api/v1/savings/monthly", "Savings of a month (?month=2026-07), by category", true},
+	{"get", "/api/v1/savings/recent", "Latest savings events (?days=&limit=)", true},
+	{"get", "/api/v1/savings/analytics", "Savings by category and month (?months=)", true},
+	{"get", "/api/v1/savings/guarantee", "This month's savings against the subscription price", true},
+	{"post", "/api/v1/analytics/events", "Client analytics events {events:[{name, props?}]}", true},
+	{"post", "/api/v1/messages/{id}/feedback", "Thumbs up or down on an answer {rating, note?}", true},
+	{"get", "/api/v1/admin/usage", "Turns, tools, models and costs per day (admin)", true},
+	{"get", "/api/v1/admin/feedback", "Feedback on answers (admin)", true},
+	{"get", "/api/v1/admin/cache", "Cache status (admin)", true},
+	{"post", "/api/v1/admin/cache/invalidate", "Invalidate a user's or a key prefix's cache entries (admin)", true},
+	{"post", "/api/v1/admin/cache/warm", "Warm the weather cache for places (admin)", true},
+	{"post", "/api/v1/admin/cache/clear", "Clear the cache (admin)", true},
+	{"get", "/api/v1/admin/security", "Users with injection attempts or abuse blocks (admin)", true},
+	{"post", "/api/v1/admin/security/reset", "Reset a user's abuse standing (admin)", true},
+	{"get", "/api/v1/admin/ratelimit/{user_id}", "A user's standing against the per-user limits (admin)", true},
+}
+
+func init() { documented = append(documented, opsDocumented...) }

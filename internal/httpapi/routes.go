@@ -24,6 +24,7 @@ type Authenticator interface {
 	Logout(ctx context.Context, c auth.Claims, refreshToken string) error
 	Verify(ctx context.Context, accessToken string) (auth.Claims, error)
 	Touch(ctx context.Context, c auth.Claims)
+	CheckRevoked(ctx context.Context, c auth.Claims) error
 }
 
 // ToolLister lists and confirms tools.

@@ -3,6 +3,7 @@ package voice
 import (
 	"bytes"
 	"encoding/binary"
+	"os/exec"
 	"context"
 	"strings"
 	"testing"
@@ -221,4 +222,32 @@ func FuzzFixWAV(f *testing.F) {
 			t.Fatalf("FixWAV accepted %q but the RIFF size is not the real length", b)
 		}
 	})
+}
+
+func BenchmarkSpeakCached(b *testing.B) {
+	s := New(Config{}, cache.NewMemory(cache.MemoryOptions{}), nil, nil, &stubEngine{name: "local"})
+	ctx := context.Background()
+	req := Request{Text: strings.Repeat("Diesel is cheapest two miles ahead. ", 20)}
+	if _, err := s.Speak(ctx, req); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if a, err := s.Speak(ctx, req); err != nil || !a.Cached {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEspeak(b *testing.B) {
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		b.Skip("espeak-ng is not installed")
+	}
+	s := New(Config{}, nil, nil, nil, &Espeak{})
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := s.Speak(ctx, Request{Text: "Diesel is cheapest two miles ahead."}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
