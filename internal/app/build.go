@@ -104,7 +104,7 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		MaxRounds: cfg.MaxToolRounds, MaxTools: cfg.MaxTools, HistoryExchanges: cfg.HistoryExchanges,
 		KeepExchanges: cfg.KeepExchanges, TurnDeadline: cfg.TurnDeadline + 5*time.Second, // the rules brain still answers after the models used the deadline
 	}).WithConfirmer(c.executor)
-	c.delivery = delivery.NewService(c.scale.turnStore, c.observeAgent(ag), guard, c.scale.hub, log, delivery.Config{
+	c.delivery = delivery.NewService(c.scale.turnStore, c.observeAgent(c.sessionAgent(ag)), guard, c.scale.hub, log, delivery.Config{
 		ThinkingAfter: cfg.ThinkingAfter, StillWorkingAfter: cfg.StillWorkingAfter,
 		QueueDepth: cfg.QueueDepth, Workers: cfg.TurnWorkers,
 	})

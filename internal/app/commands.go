@@ -8,11 +8,13 @@ import (
 
 	"github.com/pamtravel/pam/internal/audit"
 	"github.com/pamtravel/pam/internal/auth"
+	"github.com/pamtravel/pam/internal/config"
 	"github.com/pamtravel/pam/internal/store"
-	"github.com/pamtravel/pam/internal/store/storage"
 )
 
-func migrate(ctx context.Context, args []string, env Env) error {
+// withStore loads the configuration from args and runs fn with the opened
+// store (migrated on open), closing it afterwards.
+func withStore(ctx context.Context, args []string, env Env, fn func(cfg *config.Config, st store.Store) error) error {
 	cfg, err := loadConfig(args, env)
 	if err != nil {
 		return err
@@ -22,11 +24,15 @@ func migrate(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer st.Close()
-	if err := storage.Migrate(ctx, cfg.DatabaseURL); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	fmt.Fprintln(env.Stdout, "migrations applied to", describeDB(cfg.DatabaseURL))
-	return nil
+	return fn(cfg, st)
+}
+
+// migrate applies the embedded migrations (opening the store applies them).
+func migrate(ctx context.Context, args []string, env Env) error {
+	return withStore(ctx, args, env, func(cfg *config.Config, _ store.Store) error {
+		fmt.Fprintln(env.Stdout, "migrations applied to", describeDB(cfg.DatabaseURL))
+		return nil
+	})
 }
 
 // userCmd: pam user create --email E --password P [--role admin] [--name N]
@@ -44,29 +50,22 @@ func userCmd(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(rest, env)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	secret, err := jwtSecret(cfg)
-	if err != nil {
-		return err
-	}
-	svc, err := auth.NewService(auth.Config{Secret: secret}, st, auth.NewMemoryRevocations(), time.Now)
-	if err != nil {
-		return err
-	}
-	u, err := svc.CreateUser(ctx, *email, *password, *name, *role)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "created %s user %s (%s)\n", u.Role, u.Email, u.ID)
-	return nil
+	return withStore(ctx, rest, env, func(cfg *config.Config, st store.Store) error {
+		secret, err := jwtSecret(cfg)
+		if err != nil {
+			return err
+		}
+		svc, err := auth.NewService(auth.Config{Secret: secret}, st, auth.NewMemoryRevocations(), time.Now)
+		if err != nil {
+			return err
+		}
+		u, err := svc.CreateUser(ctx, *email, *password, *name, *role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "created %s user %s (%s)\n", u.Role, u.Email, u.ID)
+		return nil
+	})
 }
 
 // splitFlags parses the subcommand's own flags and returns the rest for config.
@@ -104,19 +103,12 @@ func auditCmd(ctx context.Context, args []string, env Env) error {
 	if len(args) == 0 || args[0] != "verify" {
 		return fmt.Errorf("usage: pam audit verify")
 	}
-	cfg, err := loadConfig(args[1:], env)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, err := audit.Verify(ctx, st)
-	if err != nil {
-		return fmt.Errorf("audit log is NOT intact after %d rows: %w", n, err)
-	}
-	fmt.Fprintf(env.Stdout, "audit log intact: %d rows verified\n", n)
-	return nil
+	return withStore(ctx, args[1:], env, func(_ *config.Config, st store.Store) error {
+		n, err := audit.Verify(ctx, st)
+		if err != nil {
+			return fmt.Errorf("audit log is NOT intact after %d rows: %w", n, err)
+		}
+		fmt.Fprintf(env.Stdout, "audit log intact: %d rows verified\n", n)
+		return nil
+	})
 }

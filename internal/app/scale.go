@@ -13,6 +13,7 @@ import (
 	"github.com/pamtravel/pam/internal/delivery"
 	"github.com/pamtravel/pam/internal/ratelimit"
 	"github.com/pamtravel/pam/internal/redisx"
+	"github.com/pamtravel/pam/internal/session"
 	"github.com/pamtravel/pam/internal/store"
 	"github.com/pamtravel/pam/internal/store/storage"
 )
@@ -31,6 +32,7 @@ type scaleParts struct {
 	work        *ratelimit.WorkQueue // non-critical background work, shed under load
 	hub         *delivery.Hub
 	turnStore   store.Store // the store as the turn path sees it: user context read through the cache
+	sessions    session.Store
 	maintenance *delivery.Maintenance
 }
 
@@ -55,6 +57,7 @@ func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 		c.store, s.turnStore = withUserContextCache(c.store, c.cache, cache.DefaultTiers().UserContext, c.log)
 	}()
 	if cfg.RedisURL == "" {
+		s.sessions = session.NewMemory(0)
 		s.revocations = auth.NewMemoryRevocations()
 		s.limiter = ratelimit.NewMemory()
 		s.turns = ratelimit.NewMemoryConcurrency()
@@ -66,6 +69,7 @@ func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 	}
 	c.closers = append(c.closers, rc.Close)
 	s.redis = rc
+	s.sessions = session.NewRedis(rc.RDB, rc.Prefix, 0)
 	s.revocations = auth.NewRedisRevocations(rc.RDB, rc.Prefix+"auth:")
 	s.activity = auth.NewRedisActivity(rc.RDB, rc.Prefix+"auth:", cfg.IdleTimeout)
 	s.limiter = redisx.NewLimiter(rc, ratelimit.NewMemory())

@@ -17,7 +17,7 @@ import (
 func BenchmarkChatRoundTrip(b *testing.B) {
 	srv := apptest.Start(b, map[string]string{"PAM_LIMIT_USER_PER_MIN": "1000000"})
 	sess := srv.Register(b)
-	conns := make([]*compattest.Client, 32)
+	conns := make([]*compattest.Client, 256)
 	for i := range conns {
 		conns[i] = compattest.New(compattest.Options{BaseURL: srv.URL, UserID: sess.UserID, Token: sess.AccessToken, SessionID: uuid.NewString()})
 		if err := conns[i].Connect(context.Background()); err != nil {

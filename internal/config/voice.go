@@ -58,7 +58,7 @@ var voiceSettings = []setting{
 	{"openai-tts-url", "PAM_OPENAI_TTS_URL", "", "OpenAI-compatible speech base URL ending in /v1 (default PAM_OPENAI_BASE_URL)", str(func(c *Config) *string { return &c.Voice.TTSBaseURL })},
 	{"openai-tts-model", "PAM_OPENAI_TTS_MODEL", "gpt-4o-mini-tts", "OpenAI speech model", str(func(c *Config) *string { return &c.Voice.TTSModel })},
 	{"openai-tts-voice", "PAM_OPENAI_TTS_VOICE", "alloy", "OpenAI default voice", str(func(c *Config) *string { return &c.Voice.TTSVoice })},
-	{"stt-model", "PAM_STT_MODEL", "", "OpenAI speech-to-text model, e.g. whisper-1 (empty: the browser recognises speech)", str(func(c *Config) *string { return &c.Voice.STTModel })},
+	{"stt-model", "PAM_STT_MODEL", "", "OpenAI speech-to-text model, e.g. gpt-transcribe (empty: the browser recognises speech)", str(func(c *Config) *string { return &c.Voice.STTModel })},
 	{"espeak-path", "PAM_ESPEAK_PATH", "espeak-ng", "the espeak-ng program", str(func(c *Config) *string { return &c.Voice.EspeakPath })},
 	{"voice-max-chars", "PAM_VOICE_MAX_CHARS", "2000", "longest text spoken", integer(func(c *Config) *int { return &c.Voice.MaxChars }, 1)},
 	{"limit-voice-per-min", "PAM_LIMIT_VOICE_PER_MIN", "10", "speech requests a minute per user", integer(func(c *Config) *int { return &c.Voice.PerMinute }, 1)},

@@ -14,9 +14,11 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/pamtravel/pam/internal/agent"
 	"github.com/pamtravel/pam/internal/auth"
 	"github.com/pamtravel/pam/internal/delivery"
 	"github.com/pamtravel/pam/internal/pamerr"
+	"github.com/pamtravel/pam/internal/store"
 	"github.com/pamtravel/pam/internal/store/storage"
 	"github.com/pamtravel/pam/protocol"
 )
@@ -33,6 +35,26 @@ func (tokenAuth) Verify(_ context.Context, tok string) (auth.Claims, error) {
 
 func (tokenAuth) Touch(context.Context, auth.Claims) {}
 
+// echoAgent answers every turn with its text.
+type echoAgent struct{}
+
+func (echoAgent) Run(_ context.Context, in agent.Input, emit agent.Emitter) (*agent.Output, error) {
+	emit.Delta(in.Text)
+	return &agent.Output{Text: in.Text, Source: "echo"}, nil
+}
+
+// passGuard bounds text like the safety layer's size check and nothing else.
+type passGuard struct{}
+
+func (passGuard) CleanText(t string) (string, error) {
+	if len(t) > 1000 {
+		return "", pamerr.New(pamerr.MessageTooLarge, "too long")
+	}
+	return t, nil
+}
+func (passGuard) CheckContext(json.RawMessage) error                        { return nil }
+func (passGuard) Screen(context.Context, string, string) ([]string, error) { return nil, nil }
+
 type countGauge struct{ n atomic.Int64 }
 
 func (g *countGauge) Inc() { g.n.Add(1) }
@@ -40,6 +62,7 @@ func (g *countGauge) Dec() { g.n.Add(-1) }
 
 type wsHarness struct {
 	url      string
+	user     string // a stored user, for turns
 	hub      *delivery.Hub
 	gauge    *countGauge
 	shutdown func(context.Context)
@@ -47,17 +70,21 @@ type wsHarness struct {
 
 // newWSHarness serves the real handler on a real store, with a token check
 // that needs no users, so tests can publish straight to the Hub.
-func newWSHarness(t *testing.T, cfg Config) *wsHarness {
+func newWSHarness(t testing.TB, cfg Config) *wsHarness {
 	t.Helper()
 	st, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	u := &store.User{Email: "ws@example.com", DisplayName: "WS", Role: store.RoleUser, PasswordHash: "x"}
+	if err := st.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
 	log := slog.New(slog.DiscardHandler)
 	hub := delivery.NewHub(256)
-	h := &wsHarness{hub: hub, gauge: &countGauge{}}
-	handler := NewServer(Deps{Log: log, Store: st, Auth: tokenAuth{}, Delivery: delivery.NewService(st, nil, nil, hub, log, delivery.Config{}),
+	h := &wsHarness{hub: hub, gauge: &countGauge{}, user: u.ID}
+	handler := NewServer(Deps{Log: log, Store: st, Auth: tokenAuth{}, Delivery: delivery.NewService(st, echoAgent{}, passGuard{}, hub, log, delivery.Config{}),
 		Config: cfg, Connections: h.gauge, OnShutdown: func(f func(context.Context)) { h.shutdown = f }})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
@@ -65,7 +92,7 @@ func newWSHarness(t *testing.T, cfg Config) *wsHarness {
 	return h
 }
 
-func (h *wsHarness) connect(t *testing.T, user string) *websocket.Conn {
+func (h *wsHarness) connect(t testing.TB, user string) *websocket.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
@@ -163,4 +190,47 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 	if websocket.CloseStatus(err) != websocket.StatusNormalClosure || time.Since(began) > 3*time.Second {
 		t.Fatalf("idle connection: %v after %v", err, time.Since(began))
 	}
+}
+
+// FuzzWSFrame sends arbitrary frames on a live connection: each is answered
+// (or ignored) and the connection stays usable — a following ping gets its
+// pong — unless the frame is one that closes by contract (oversize 4009, a
+// bad in-band token 4001).
+func FuzzWSFrame(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"chat","id":"a","text":"hello"}`, `{"type":"chat","id":"a"}`, `{"type":"ack","seq":1}`,
+		`{"type":"ping"}`, `{"type":"hello","token":"x"}`, `{"type":"nope"}`, `{"type":7}`, `{`, `null`, `"x"`,
+		`{"type":"chat","id":"b","text":"hi","context":{"location":{"lat":1,"lng":2}}}`, `{"type":"ack","seq":-5}`,
+	} {
+		f.Add([]byte(s))
+	}
+	h := newWSHarness(f, Config{UserPerMinute: 1 << 30, WSFrameRate: 1 << 20, WSFrameBurst: 1 << 20})
+	var c *websocket.Conn
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if c == nil {
+			c = h.connect(f, h.user)
+		}
+		if err := c.Write(ctx, websocket.MessageText, frame); err != nil {
+			t.Fatalf("write: %v", err)
+		}
+		if err := c.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`)); err != nil {
+			c = nil // closed by the frame; checked below
+		}
+		for {
+			_, b, err := c.Read(ctx)
+			if err != nil {
+				code := websocket.CloseStatus(err)
+				if code == protocol.CloseAuth || code == protocol.CloseTooLarge {
+					c = nil
+					return
+				}
+				t.Fatalf("frame %q ended the connection: %v", frame, err)
+			}
+			if strings.Contains(string(b), `"type":"pong"`) {
+				return
+			}
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -28,6 +29,8 @@ type Cache struct {
 
 	mu      sync.Mutex
 	pending map[string]bool // key or prefix (true) whose invalidation failed
+
+	hits, misses atomic.Int64
 }
 
 var _ cache.Cache = (*Cache)(nil)
@@ -75,10 +78,15 @@ func (rc *Cache) read(ctx context.Context, key string) (cache.Entry, bool) {
 func (rc *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	e, ok := rc.read(ctx, key)
 	if !ok || !e.Fresh {
+		rc.misses.Add(1)
 		return nil, false, nil
 	}
+	rc.hits.Add(1)
 	return e.Value, true, nil
 }
+
+// Stats returns this instance's fresh hits and misses.
+func (rc *Cache) Stats() (hits, misses int64) { return rc.hits.Load(), rc.misses.Load() }
 
 // GetStale implements cache.Cache.
 func (rc *Cache) GetStale(ctx context.Context, key string) (cache.Entry, bool, error) {

@@ -18,7 +18,7 @@ const maxAudio = 32 << 20
 type OpenAIConfig struct {
 	APIKey     string
 	BaseURL    string // ending in /v1; empty is OpenAI's
-	Model      string // speech model [gpt-4o-mini-tts]; for the transcriber [whisper-1]
+	Model      string // speech model [gpt-4o-mini-tts]; for the transcriber [gpt-transcribe]
 	Voice      string // default voice [alloy]
 	HTTPClient *http.Client
 }
@@ -44,7 +44,9 @@ type OpenAI struct {
 // NewOpenAI returns the OpenAI speech engine.
 func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if cfg.Model == "" {
-		cfg.Model = openai.SpeechModelGPT4oMiniTTS
+		// Every speech model the SDK lists is announced for shutdown
+		// (gpt-4o-mini-tts on 2027-01-06); PAM_OPENAI_TTS_MODEL picks its successor.
+		cfg.Model = "gpt-4o-mini-tts"
 	}
 	if cfg.Voice == "" {
 		cfg.Voice = "alloy"

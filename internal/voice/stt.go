@@ -60,7 +60,7 @@ type OpenAITranscriber struct {
 // NewOpenAITranscriber returns the OpenAI speech-to-text provider.
 func NewOpenAITranscriber(cfg OpenAIConfig) *OpenAITranscriber {
 	if cfg.Model == "" {
-		cfg.Model = openai.AudioModelWhisper1
+		cfg.Model = openai.AudioModelGPTTranscribe
 	}
 	return &OpenAITranscriber{cfg: cfg, client: cfg.client()}
 }

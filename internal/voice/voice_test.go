@@ -2,9 +2,9 @@ package voice
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"os/exec"
-	"context"
 	"strings"
 	"testing"
 	"time"

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pamtravel/pam/internal/cache"
+	"github.com/pamtravel/pam/internal/money"
+	"github.com/pamtravel/pam/internal/store"
+	"github.com/pamtravel/pam/internal/store/storage"
+)
+
+func TestUserContextCacheInvalidatesOnCommittedWrites(t *testing.T) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mem := cache.NewMemory(cache.MemoryOptions{})
+	writes, turns := withUserContextCache(st, mem, time.Minute, slog.New(slog.DiscardHandler))
+	u := &store.User{Email: "c@example.com", DisplayName: "C", Role: store.RoleUser, PasswordHash: "secret-hash", Settings: store.DefaultSettings()}
+	if err := writes.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	cached := func() bool { _, ok, _ := mem.Get(ctx, ctxUserKey(u.ID)); return ok }
+
+	// A login warms the entry; the turn path reads it without the password hash.
+	if _, err := writes.UserByEmail(ctx, u.Email); err != nil || !cached() {
+		t.Fatalf("login did not warm the context cache: %v", err)
+	}
+	got, err := turns.UserByID(ctx, u.ID)
+	if err != nil || got.PasswordHash != "" || got.Settings.Currency != u.Settings.Currency {
+		t.Fatalf("cached user = %+v %v", got, err)
+	}
+	// The write path never serves the hash-less copy.
+	if full, _ := writes.UserByID(ctx, u.ID); full.PasswordHash != "secret-hash" {
+		t.Fatal("write path read the cached copy")
+	}
+
+	tests := []struct {
+		name  string
+		write func() error
+		clear bool
+	}{
+		{"profile update", func() error { u.Settings.Currency = "EUR"; return writes.UpdateUser(ctx, u) }, true},
+		{"expense", func() error {
+			return writes.CreateExpense(ctx, &store.Expense{UserID: u.ID, Amount: money.MustParse("4.50", "USD"), Category: "food", Date: "2026-11-24"})
+		}, true},
+		{"expense in a committed transaction", func() error {
+			return writes.InTx(ctx, func(tx store.Store) error {
+				return tx.SetBudget(ctx, &store.Budget{UserID: u.ID, Category: "food", Period: "monthly", Amount: money.MustParse("300", "USD")})
+			})
+		}, true},
+		{"rolled back transaction", func() error {
+			err := writes.InTx(ctx, func(tx store.Store) error {
+				_ = tx.DeleteBudget(ctx, u.ID, "food")
+				return errors.New("abort")
+			})
+			if err == nil {
+				return errors.New("no error from an aborted transaction")
+			}
+			return nil
+		}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := turns.UserByID(ctx, u.ID); err != nil || !cached() {
+				t.Fatalf("turn read did not cache: %v", err)
+			}
+			if err := tc.write(); err != nil {
+				t.Fatal(err)
+			}
+			if cached() == tc.clear {
+				t.Fatalf("after %s cached = %v, want %v", tc.name, cached(), !tc.clear)
+			}
+		})
+	}
+	if got, _ := turns.UserByID(ctx, u.ID); got.Settings.Currency != "EUR" {
+		t.Fatalf("turn path sees currency %q after the update, want EUR", got.Settings.Currency)
+	}
+}
