@@ -14,6 +14,7 @@ import (
 type session struct {
 	email, password string
 	access, refresh string
+	obtained        time.Time
 	expires         time.Time
 	userID          string
 }
@@ -77,9 +78,9 @@ func (c *Client) setTokensLocked(ar authResponse) {
 	if ar.User.ID != "" {
 		s.userID = ar.User.ID
 	}
-	s.expires = time.Time{}
+	s.obtained, s.expires = time.Now(), time.Time{}
 	if ar.ExpiresIn > 0 {
-		s.expires = time.Now().Add(time.Duration(ar.ExpiresIn) * time.Second)
+		s.expires = s.obtained.Add(time.Duration(ar.ExpiresIn) * time.Second)
 	}
 }
 
@@ -89,15 +90,19 @@ func (c *Client) token(ctx context.Context, force bool) (string, error) {
 	if c.opts.Token != nil {
 		return c.opts.Token(ctx)
 	}
+	// One refresh at a time: a refresh token is single-use, and presenting a
+	// used one again revokes the whole session.
+	c.tokMu.Lock()
+	defer c.tokMu.Unlock()
 	c.mu.Lock()
 	s := c.session
 	if s == nil {
 		c.mu.Unlock()
 		return "", fmt.Errorf("pamclient: no credentials: call Login or Register, or set Options.Token")
 	}
-	access, refresh, expires, email, password := s.access, s.refresh, s.expires, s.email, s.password
+	access, refresh, expires, email, password, fresh := s.access, s.refresh, s.expires, s.email, s.password, time.Since(s.obtained) < 2*time.Second
 	c.mu.Unlock()
-	if !force && access != "" && (expires.IsZero() || time.Until(expires) > 30*time.Second) {
+	if access != "" && (fresh || !force && (expires.IsZero() || time.Until(expires) > 2*time.Second)) {
 		return access, nil
 	}
 	var ar authResponse
@@ -115,14 +120,25 @@ func (c *Client) token(ctx context.Context, force bool) (string, error) {
 	return ar.AccessToken, nil
 }
 
-// refreshAt is when the current token should be replaced in-band (zero: never).
+// refreshAt is when the current token should be replaced in-band — at 80%
+// of its lifetime — or zero for never (a TokenSource manages its own).
 func (c *Client) refreshAt() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.opts.Token != nil || c.session == nil || c.session.expires.IsZero() {
 		return time.Time{}
 	}
-	return c.session.expires.Add(-30 * time.Second)
+	s := c.session
+	// Token times are whole seconds, so a token may expire up to a second
+	// before expires_in says: never wait past expires − 1.5 s.
+	return minTime(s.obtained.Add(s.expires.Sub(s.obtained)*8/10), s.expires.Add(-1500*time.Millisecond))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // doJSON sends a JSON request and decodes a JSON answer; error envelopes become *APIError.

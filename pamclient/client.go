@@ -88,7 +88,8 @@ type Client struct {
 	opts Options
 
 	mu         sync.Mutex
-	session    *session // tokens from Login/Register
+	tokMu      sync.Mutex // serializes token refreshes
+	session    *session   // tokens from Login/Register
 	pending    []*outgoing
 	lastSeq    int64
 	haveSeq    bool // lastSeq is a real position in the stream (resume from it)
@@ -149,7 +150,8 @@ func New(baseURL string, opts Options) *Client {
 	}
 }
 
-// Messages delivers each durable answer exactly once, in seq order.
+// Messages delivers each durable answer exactly once, in seq order. Keep
+// reading it: with 1024 unread messages the connection waits for the reader.
 func (c *Client) Messages() <-chan protocol.Message { return c.messages }
 
 // Events delivers live frames and connection changes. It is dropped from

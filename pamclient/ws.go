@@ -238,5 +238,5 @@ func newRefreshTimer(t time.Time) *time.Timer {
 		tm.Stop()
 		return tm
 	}
-	return time.NewTimer(max(time.Until(t), time.Second))
+	return time.NewTimer(max(time.Until(t), 100*time.Millisecond))
 }

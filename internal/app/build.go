@@ -100,11 +100,15 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		return nil, err
 	}
 	guard := newGuard(cfg)
-	ag := agent.New(model, c.executor, c.store, guard, c.external.Available, agent.Config{
+	hist, err := c.history(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ag := agent.New(model, c.executor, hist, guard, c.external.Available, agent.Config{
 		MaxRounds: cfg.MaxToolRounds, MaxTools: cfg.MaxTools, HistoryExchanges: cfg.HistoryExchanges,
 		KeepExchanges: cfg.KeepExchanges, TurnDeadline: cfg.TurnDeadline + 5*time.Second, // the rules brain still answers after the models used the deadline
 	}).WithConfirmer(c.executor)
-	c.delivery = delivery.NewService(c.scale.turnStore, c.observeAgent(c.sessionAgent(ag)), guard, c.scale.hub, log, delivery.Config{
+	c.delivery = delivery.NewService(c.scale.turnStore, c.observeAgent(ag), guard, c.scale.hub, log, delivery.Config{
 		ThinkingAfter: cfg.ThinkingAfter, StillWorkingAfter: cfg.StillWorkingAfter,
 		QueueDepth: cfg.QueueDepth, Workers: cfg.TurnWorkers,
 	})
@@ -122,7 +126,8 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		Limiter: c.scale.userLimiter, Metrics: c.metrics, Ready: c.readiness, Web: webHandler,
 		Prom: c.metrics.Handler(),
 		Config: httpapi.Config{UserPerMinute: cfg.LimitUserPerMin, Heartbeat: cfg.Heartbeat,
-			HelloTimeout: cfg.HelloTimeout, IdleClose: cfg.IdleClose, Version: Version},
+			HelloTimeout: cfg.HelloTimeout, IdleClose: cfg.IdleClose, Version: Version,
+			CompatDedupeWindow: cfg.CompatDedupeWindow, CompatPongTimeout: cfg.CompatPongTimeout},
 		Connections: c.metrics.Connections,
 		OnShutdown:  func(f func(context.Context)) { c.onShutdown = append(c.onShutdown, f) },
 		Ops:         c.opsDeps(cfg, guard),

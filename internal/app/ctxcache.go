@@ -27,7 +27,7 @@ type ctxStore struct {
 	pending     *[]string // inside a transaction: users to clear after commit
 }
 
-func ctxKey(userID string) string    { return "ctx:" + userID + ":" }
+func ctxKey(userID string) string     { return "ctx:" + userID + ":" }
 func ctxUserKey(userID string) string { return ctxKey(userID) + "user" }
 
 // withUserContextCache wraps st; turns reads through the cache, st does not.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -36,14 +37,27 @@ func loadCmd(ctx context.Context, args []string, env Env) error {
 	fakeLatency := fs.Duration("fake-model-latency", 0, "start a simulated OpenAI-compatible model answering after this long")
 	chaosSpec := fs.String("chaos", "", "PAM_CHAOS for the in-process server, e.g. all=0.1")
 	quiet := fs.Bool("quiet", false, "no live progress line")
+	signUpInRun := fs.Bool("signup-in-run", false, "sign users up during ramp-up (measured) instead of before the run")
 	breaking := fs.Bool("break", false, "breaking-point mode: raise users until p95 or errors cross the limits")
 	breakStart := fs.Int("break-start", 100, "users in the first breaking-point step")
 	breakFactor := fs.Float64("break-factor", 1.5, "users multiply by this each step")
 	breakMax := fs.Int("break-max", 10000, "stop the search at this many users")
 	p95Limit := fs.Duration("p95-limit", 3*time.Second, "breaking point: p95 limit")
 	errLimit := fs.Float64("error-limit", 0.01, "breaking point: error-rate limit")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (server and load) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *fakeLatency > 0 && *target != "" {
 		return errors.New("load: --fake-model-latency starts its own PAM; drop --target (or point that server's PAM_OPENAI_BASE_URL at a simulated model)")
@@ -59,7 +73,7 @@ func loadCmd(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stderr, "load: started PAM at %s (model latency %s, chaos %q)\n", base, *fakeLatency, *chaosSpec)
 	}
 	cfg := loadgen.Config{Target: base, Transport: *transport, Users: *users, RampUp: *rampUp, Duration: *duration,
-		Think: *think, Grace: *grace, AllowRemote: *allowRemote}
+		Think: *think, Grace: *grace, AllowRemote: *allowRemote, SignUpFirst: !*signUpInRun}
 	if !*quiet {
 		cfg.Progress = env.Stderr
 	}

@@ -24,7 +24,7 @@ type scaleParts struct {
 	redis       *redisx.Client // nil without PAM_REDIS_URL
 	broker      *redisx.Broker
 	revocations auth.Revocations
-	activity    auth.Activity // nil: auth's in-process default
+	activity    auth.Activity     // nil: auth's in-process default
 	limiter     ratelimit.Limiter // shared counts (per-tool limits)
 	userLimiter ratelimit.Limiter // the per-user request limit, adaptive when configured
 	turns       ratelimit.Concurrency
@@ -117,6 +117,7 @@ func (c *components) runScale(ctx context.Context) error {
 	}
 	go s.shedder.Run(ctx)
 	go s.work.Run(ctx)
+	go c.runWarming(ctx, c.cfg)
 	if s.redis == nil {
 		return nil
 	}
@@ -168,3 +169,8 @@ func poolOptions(cfg *config.Config, log *slog.Logger) storage.Options {
 	}
 	return o
 }
+
+// sessions is the instance store (language, context snapshot, last
+// activity): in Redis when configured, so any instance continues where
+// another left off; in process otherwise.
+func (c *components) sessions() delivery.Sessions { return c.scale.sessions }

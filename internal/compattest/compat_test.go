@@ -386,3 +386,19 @@ func TestStreamingFromAModel(t *testing.T) {
 		t.Fatalf("reply = %+v", r)
 	}
 }
+
+// TestLogoutClosesTheSocket: after the user logs out, the next chat on an
+// open connection is refused with 4001 and runs nothing.
+func TestLogoutClosesTheSocket(t *testing.T) {
+	srv := apptest.Start(t, nil)
+	c, sess := app(t, srv, func(o *compattest.Options) { o.MaxReconnects = 1 })
+	if r := srv.Do(t, "POST", "/api/v1/auth/logout", sess.AccessToken, map[string]string{"refresh_token": sess.RefreshToken}); r.Status/100 != 2 {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+	if err := c.Send(ctxT(t), map[string]any{"type": "chat", "message": diesel, "session_id": "s"}); err != nil {
+		t.Fatal(err)
+	}
+	if code := closeCode(t, c); code != 4001 {
+		t.Fatalf("close = %d, want 4001", code)
+	}
+}

@@ -85,16 +85,16 @@ func TestAppTokenES256FromJWKS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pad := func(b []byte) string {
-		out := make([]byte, 32)
-		copy(out[32-len(b):], b)
-		return base64.RawURLEncoding.EncodeToString(out)
+	point, err := key.PublicKey.Bytes() // 0x04 ‖ X ‖ Y, 32 bytes each
+	if err != nil {
+		t.Fatal(err)
 	}
+	coord := func(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{
 			"kty": "EC", "crv": "P-256", "kid": "k1", "use": "sig", "alg": "ES256",
-			"x": pad(key.PublicKey.X.Bytes()), "y": pad(key.PublicKey.Y.Bytes()),
+			"x": coord(point[1:33]), "y": coord(point[33:65]),
 		}}})
 	}))
 	t.Cleanup(jwks.Close)

@@ -88,6 +88,12 @@ type Config struct {
 	AdaptiveMaxGain  int           // the most a clean history earns, in percent of the limit
 	ShedCPU          int           // percent of CPU above which non-critical work is shed
 	ShedLatency      time.Duration // smoothed turn latency above which non-critical work is shed (0: off)
+	WarmHour         int           // UTC hour of the daily cache warming; -1 off
+	WarmPlaces       string        // popular places warmed daily: "Moab UT; Quartzsite AZ"
+	WarmRoutes       string        // popular routes warmed daily: "Denver CO > Moab UT"
+
+	CompatDedupeWindow time.Duration
+	CompatPongTimeout  time.Duration
 
 	LogLevel  string
 	Chaos     string
@@ -218,6 +224,18 @@ var settings = []setting{
 		c.ShedLatency = d
 		return nil
 	}},
+	{"warm-hour", "PAM_WARM_HOUR", "3", "UTC hour of the daily cache warming of popular places and routes (-1: off)", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < -1 || n > 23 {
+			return fmt.Errorf("must be an hour 0-23, or -1 for off, got %q", v)
+		}
+		c.WarmHour = n
+		return nil
+	}},
+	{"warm-places", "PAM_WARM_PLACES", "Moab UT; Quartzsite AZ; Jackson WY; Flagstaff AZ", "popular places whose forecast and RV parks are warmed daily (;-separated)", str(func(c *Config) *string { return &c.WarmPlaces })},
+	{"warm-routes", "PAM_WARM_ROUTES", "Denver CO > Moab UT; Phoenix AZ > Quartzsite AZ", "popular routes warmed daily (From > To, ;-separated)", str(func(c *Config) *string { return &c.WarmRoutes })},
+	{"compat-dedupe-window", "PAM_COMPAT_DEDUPE_WINDOW", "2m", "original-app clients: a re-sent session_id and text within this is one message", duration(func(c *Config) *time.Duration { return &c.CompatDedupeWindow })},
+	{"compat-pong-timeout", "PAM_COMPAT_PONG_TIMEOUT", "70s", "original-app WebSocket: close after this without a pong", duration(func(c *Config) *time.Duration { return &c.CompatPongTimeout })},
 	{"log-level", "PAM_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 	{"chaos", "PAM_CHAOS", "", "fault injection, e.g. tool_timeout=0.1,model_529=0.1 (not in prod)", str(func(c *Config) *string { return &c.Chaos })},
 	{"shutdown-timeout", "PAM_SHUTDOWN_TIMEOUT", "15s", "graceful shutdown budget", duration(func(c *Config) *time.Duration { return &c.Shutdown })},

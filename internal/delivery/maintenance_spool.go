@@ -17,8 +17,43 @@ import (
 // Spooled is a message taken while the database was unreachable, kept
 // durably until it is accepted once the database returns.
 type Spooled struct {
-	Seq int64   `json:"seq"` // spool position, set by Push
-	In  Inbound `json:"in"`
+	Seq int64   // spool position, set by Push
+	In  Inbound // without Authorize, which cannot be kept: a replayed turn runs under the user's role
+}
+
+// spooledWire is Spooled on disk and in Redis: the fields are spelled out so
+// a field added to Inbound never changes (or breaks) the stored format.
+type spooledWire struct {
+	Seq             int64           `json:"seq"`
+	UserID          string          `json:"user_id"`
+	Role            string          `json:"role,omitempty"`
+	RequestID       string          `json:"request_id,omitempty"`
+	ClientMessageID string          `json:"client_message_id"`
+	ConversationID  string          `json:"conversation_id,omitempty"`
+	Text            string          `json:"text"`
+	Context         json.RawMessage `json:"context,omitempty"`
+	ClientAddr      string          `json:"client_addr,omitempty"`
+	UserAgent       string          `json:"user_agent,omitempty"`
+}
+
+// MarshalJSON implements json.Marshaler.
+func (r Spooled) MarshalJSON() ([]byte, error) {
+	in := r.In
+	return json.Marshal(spooledWire{Seq: r.Seq, UserID: in.UserID, Role: in.Role, RequestID: in.RequestID,
+		ClientMessageID: in.ClientMessageID, ConversationID: in.ConversationID, Text: in.Text, Context: in.Context,
+		ClientAddr: in.ClientAddr, UserAgent: in.UserAgent})
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (r *Spooled) UnmarshalJSON(b []byte) error {
+	var w spooledWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*r = Spooled{Seq: w.Seq, In: Inbound{UserID: w.UserID, Role: w.Role, RequestID: w.RequestID,
+		ClientMessageID: w.ClientMessageID, ConversationID: w.ConversationID, Text: w.Text, Context: w.Context,
+		ClientAddr: w.ClientAddr, UserAgent: w.UserAgent}}
+	return nil
 }
 
 // Spool is a durable first-in first-out queue of messages. Peek returns the
@@ -42,6 +77,9 @@ type FileSpool struct {
 	log  *os.File
 	head int64 // offset of the oldest record
 	next int64 // seq of the next push
+
+	// Skipped counts damaged records dropped by Peek.
+	Skipped int
 }
 
 var _ Spool = (*FileSpool)(nil)
@@ -115,13 +153,34 @@ func (s *FileSpool) Push(_ context.Context, in Inbound) error {
 	return nil
 }
 
-// Peek implements Spool.
+// Peek implements Spool. A record that cannot be decoded (disk damage) is
+// skipped, so it cannot hold up every message behind it.
 func (s *FileSpool) Peek(_ context.Context) (Spooled, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, _, ok, err := s.readAt(s.head)
-	return r, ok, err
+	for {
+		r, _, ok, err := s.readAt(s.head)
+		var bad *badRecord
+		if errors.As(err, &bad) {
+			s.head += bad.size
+			s.Skipped++
+			if err := s.writeHead(); err != nil {
+				return Spooled{}, false, err
+			}
+			continue
+		}
+		return r, ok, err
+	}
 }
+
+// badRecord is a line of the log that is not a record.
+type badRecord struct {
+	off, size int64
+	err       error
+}
+
+func (e *badRecord) Error() string { return fmt.Sprintf("spool: record at %d: %v", e.off, e.err) }
+func (e *badRecord) Unwrap() error { return e.err }
 
 func (s *FileSpool) readAt(off int64) (Spooled, int64, bool, error) {
 	rd := bufio.NewReader(io.NewSectionReader(s.log, off, 1<<62))
@@ -134,7 +193,7 @@ func (s *FileSpool) readAt(off int64) (Spooled, int64, bool, error) {
 	}
 	var r Spooled
 	if err := json.Unmarshal(line, &r); err != nil {
-		return Spooled{}, 0, false, fmt.Errorf("spool: record at %d: %w", off, err)
+		return Spooled{}, 0, false, &badRecord{off: off, size: int64(len(line)), err: err}
 	}
 	return r, int64(len(line)), true, nil
 }
@@ -148,7 +207,7 @@ func (s *FileSpool) Remove(_ context.Context, seq int64) error {
 		return err
 	}
 	s.head += n
-	if _, _, more, _ := s.readAt(s.head); !more {
+	if _, _, more, err := s.readAt(s.head); !more && err == nil {
 		// Drained: empty the log first, so a crash between the two leaves an
 		// empty log with a stale head (clamped on open), never a replay.
 		if err := s.log.Truncate(0); err != nil {
@@ -199,6 +258,11 @@ func (s *FileSpool) Len(_ context.Context) (int, error) {
 	n, off := 0, s.head
 	for {
 		_, size, ok, err := s.readAt(off)
+		var bad *badRecord
+		if errors.As(err, &bad) {
+			off += bad.size
+			continue
+		}
 		if err != nil {
 			return n, err
 		}

@@ -164,7 +164,7 @@ func TestFileSpoolDurableOrder(t *testing.T) {
 	sp.Close()
 	// A crash mid-append leaves a torn line; reopening drops it and keeps the rest.
 	f, _ := os.OpenFile(filepath.Join(dir, spoolLog), os.O_APPEND|os.O_WRONLY, 0)
-	f.WriteString(`{"seq":9,"in":{"UserID":"u"`)
+	f.WriteString(`{"seq":9,"user_id":"u","te`)
 	f.Close()
 	sp, err = OpenFileSpool(dir)
 	if err != nil {
@@ -194,5 +194,37 @@ func TestFileSpoolDurableOrder(t *testing.T) {
 	}
 	if r, ok, _ := sp.Peek(ctx); !ok || r.In.ClientMessageID != "m3" {
 		t.Fatalf("after truncation peek = %+v", r)
+	}
+}
+
+func TestFileSpoolSkipsDamagedRecordWithoutLosingLaterOnes(t *testing.T) {
+	dir := t.TempDir()
+	log := `{"seq":1,"user_id":"u","client_message_id":"m1","text":"a"}` + "\n" + "\x00\x00garbage\n" +
+		`{"seq":3,"user_id":"u","client_message_id":"m3","text":"c"}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, spoolLog), []byte(log), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sp, err := OpenFileSpool(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sp.Close()
+	ctx := context.Background()
+	var got []string
+	for {
+		r, ok, err := sp.Peek(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		got = append(got, r.In.ClientMessageID)
+		if err := sp.Remove(ctx, r.Seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Join(got, ",") != "m1,m3" || sp.Skipped != 1 {
+		t.Fatalf("drained %v, skipped %d; want m1,m3 and one skipped", got, sp.Skipped)
 	}
 }

@@ -124,25 +124,10 @@ func (s *server) handleClientEvents(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if len(in.Events) == 0 || len(in.Events) > maxClientEvents {
-		return pamerr.Invalid("events", "send 1 to %d events", maxClientEvents)
-	}
 	uid := userID(r)
-	evs := make([]store.ClientEvent, 0, len(in.Events))
-	for i, e := range in.Events {
-		if !clientEventName.MatchString(e.Name) {
-			return pamerr.Invalid("events", "event %d: name must be lower-case letters, digits and _.:- (at most 64)", i)
-		}
-		if len(e.Props) > 0 {
-			if len(e.Props) > maxClientProps {
-				return pamerr.Invalid("events", "event %d: props are larger than %d bytes", i, maxClientProps)
-			}
-			var obj map[string]any
-			if json.Unmarshal(e.Props, &obj) != nil {
-				return pamerr.Invalid("events", "event %d: props must be a JSON object", i)
-			}
-		}
-		evs = append(evs, store.ClientEvent{UserID: uid, Name: e.Name, Props: e.Props})
+	evs, err := clientEvents(uid, in)
+	if err != nil {
+		return err
 	}
 	if err := s.limitKey(r.Context(), "analytics", uid, s.ops.EventsPerMinute); err != nil {
 		return err
@@ -169,4 +154,32 @@ func (s *server) handleAdminUsage(w http.ResponseWriter, r *http.Request) error 
 	}
 	encode(w, http.StatusOK, map[string]any{"days": u})
 	return nil
+}
+
+// clientEvents validates a batch: 1 to maxClientEvents events, plain names,
+// props a JSON object of at most maxClientProps bytes.
+func clientEvents(uid string, in clientEventsIn) ([]store.ClientEvent, error) {
+	if len(in.Events) == 0 || len(in.Events) > maxClientEvents {
+		return nil, pamerr.Invalid("events", "send 1 to %d events", maxClientEvents)
+	}
+	evs := make([]store.ClientEvent, 0, len(in.Events))
+	for i, e := range in.Events {
+		if !clientEventName.MatchString(e.Name) {
+			return nil, pamerr.Invalid("events", "event %d: name must be lower-case letters, digits and _.:- (at most 64)", i)
+		}
+		if string(e.Props) == "null" {
+			e.Props = nil
+		}
+		if len(e.Props) > 0 {
+			if len(e.Props) > maxClientProps {
+				return nil, pamerr.Invalid("events", "event %d: props are larger than %d bytes", i, maxClientProps)
+			}
+			var obj map[string]any
+			if json.Unmarshal(e.Props, &obj) != nil || obj == nil {
+				return nil, pamerr.Invalid("events", "event %d: props must be a JSON object", i)
+			}
+		}
+		evs = append(evs, store.ClientEvent{UserID: uid, Name: e.Name, Props: e.Props})
+	}
+	return evs, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pamtravel/pam/internal/cache"
 	"github.com/pamtravel/pam/internal/geo"
 	"github.com/pamtravel/pam/internal/pamerr"
+	"github.com/pamtravel/pam/internal/voice"
 )
 
 // userCacheKeys are the prefixes under which the cache holds one user's
@@ -96,6 +97,12 @@ func (s *server) handleCacheInvalidate(w http.ResponseWriter, r *http.Request) e
 		if err := c.DeletePrefix(r.Context(), p); err != nil {
 			return pamerr.Wrap(err, pamerr.UpstreamUnavailable, "the cache did not answer")
 		}
+		// Spoken audio has a cache of its own (voice.CachePrefix).
+		if s.ops.Voice != nil && strings.HasPrefix(voice.CachePrefix, p) {
+			if err := s.ops.Voice.ClearCache(r.Context()); err != nil {
+				return pamerr.Wrap(err, pamerr.UpstreamUnavailable, "the speech cache did not answer")
+			}
+		}
 	}
 	loggerFrom(r.Context()).Info("cache invalidated", "prefixes", prefixes, "by", userID(r))
 	encode(w, http.StatusOK, map[string]any{"invalidated": prefixes})
@@ -110,6 +117,11 @@ func (s *server) handleCacheClear(w http.ResponseWriter, r *http.Request) error 
 	}
 	if err := c.DeletePrefix(r.Context(), ""); err != nil {
 		return pamerr.Wrap(err, pamerr.UpstreamUnavailable, "the cache did not answer")
+	}
+	if s.ops.Voice != nil {
+		if err := s.ops.Voice.ClearCache(r.Context()); err != nil {
+			return pamerr.Wrap(err, pamerr.UpstreamUnavailable, "the speech cache did not answer")
+		}
 	}
 	loggerFrom(r.Context()).Warn("cache cleared", "by", userID(r))
 	encode(w, http.StatusOK, map[string]bool{"cleared": true})

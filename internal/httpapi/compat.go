@@ -118,7 +118,8 @@ func (a *compatAPI) inbound(ctx context.Context, c auth.Claims, sessionID, conve
 	if err != nil {
 		return delivery.Inbound{}, err
 	}
-	return delivery.Inbound{UserID: c.UserID, Role: c.Role, ClientMessageID: id, ConversationID: conv, Text: text, Context: native}, nil
+	return delivery.Inbound{UserID: c.UserID, Role: c.Role, ClientMessageID: id, ConversationID: conv, Text: text, Context: native,
+		Authorize: func(ctx context.Context) error { return a.s.auth.CheckRevoked(ctx, c) }}, nil
 }
 
 // compatHandler is a handler whose errors are answered in the app's shape.

@@ -288,6 +288,10 @@ func (w *compatConn) chat(f compat.ClientFrame) error {
 	if strings.TrimSpace(text) == "" {
 		return w.sendErr(pamerr.Invalid("message", "message is required"), compat.FromEngine, f.SessionID)
 	}
+	if err := s.auth.CheckRevoked(w.ctx, w.claims); pamerr.CodeOf(err) == pamerr.Unauthenticated {
+		w.close(compat.CloseAuth, "token revoked")
+		return errClosed
+	}
 	if err := s.limitUser(w.ctx, w.claims.UserID); err != nil {
 		return w.refuse(err, f.SessionID)
 	}

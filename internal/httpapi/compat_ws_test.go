@@ -116,3 +116,38 @@ func TestCompatClosesWhenTheURLTokenExpires(t *testing.T) {
 		}
 	}
 }
+
+// TestCompatFloodCloses4008: frames over the rate get RATE_LIMIT_EXCEEDED,
+// and a client that keeps on is closed 4008.
+func TestCompatFloodCloses4008(t *testing.T) {
+	h := newWSHarness(t, Config{WSFrameRate: 1, WSFrameBurst: 2, WSAbuseStrikes: 3})
+	c := dialCompat(t, h, "flooder", "token-flooder")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for range 8 {
+		if c.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`)) != nil {
+			break
+		}
+	}
+	var codes []string
+	for {
+		_, b, err := c.Read(ctx)
+		if err != nil {
+			if code := websocket.CloseStatus(err); code != 4008 {
+				t.Fatalf("closed with %d (%v), want 4008", code, err)
+			}
+			break
+		}
+		var f struct {
+			Type      string `json:"type"`
+			ErrorCode string `json:"error_code"`
+		}
+		_ = json.Unmarshal(b, &f)
+		if f.Type == "error" {
+			codes = append(codes, f.ErrorCode)
+		}
+	}
+	if len(codes) < 2 || codes[0] != "RATE_LIMIT_EXCEEDED" {
+		t.Fatalf("error codes before the close = %v", codes)
+	}
+}

@@ -147,7 +147,7 @@ func newOpsHarness(t *testing.T, o opsOptions) *opsHarness {
 		stt = voice.NewOpenAITranscriber(voice.OpenAIConfig{APIKey: "test-key", BaseURL: h.speech.url})
 	}
 	ops := Ops{
-		Voice:     voice.New(voice.Config{}, h.cache, stt, log, engines...),
+		Voice:     voice.New(voice.Config{}, cache.NewMemory(cache.MemoryOptions{}), stt, log, engines...), // audio has a cache of its own, as in the app
 		Analytics: analytics.New(st, analytics.Config{SubscriptionPrice: money.MustParse("9.99", "USD")}, nil, log),
 		Cache:     h.cache, Abuse: h.abuse,
 		WarmWeather: func(_ context.Context, p geo.Point) error {
@@ -355,16 +355,22 @@ func TestVoiceSpeakRoute(t *testing.T) {
 		t.Fatalf("repeat not cached: %v, cloud calls %d", r.header, h.speech.calls.Load())
 	}
 	h.speech.fail.Store(true)
+	r = speak("Cloud is down")
 	if haveEspeak(t) {
-		r = speak("Cloud is down")
 		if r.status != 200 || r.header.Get("X-Voice-Engine") != "espeak-ng" || len(r.body) <= 44 || string(r.body[8:12]) != "WAVE" {
 			t.Fatalf("fallback: %d %v", r.status, r.header)
 		}
+	} else if r.code() != "UPSTREAM_UNAVAILABLE" {
+		t.Fatalf("cloud down, no espeak: %d %s", r.status, r.body)
 	}
 	// The status route tells the cloud engine failed.
 	var st voiceStatus
-	if r = h.json(t, "GET", "/api/v1/voice/status", h.userToken(), nil); r.status != 200 || json.Unmarshal(r.body, &st) != nil || st.Engines[0].Name != "openai" || st.Transcription != "browser" {
-		t.Fatalf("status: %d %s", r.status, r.body)
+	if r = h.json(t, "GET", "/api/v1/voice/status", h.userToken(), nil); r.status != 200 || json.Unmarshal(r.body, &st) != nil || st.Engines[0].Name != "openai" ||
+		st.Transcription != "browser" || st.Engines[0].Failures == 0 || st.Engines[0].LastError != "" {
+		t.Fatalf("status for a user (failure counted, provider error hidden): %d %s", r.status, r.body)
+	}
+	if r = h.json(t, "GET", "/api/v1/voice/status", h.adminToken(), nil); json.Unmarshal(r.body, &st) != nil || st.Engines[0].LastError == "" {
+		t.Fatalf("status for an admin shows the provider error: %s", r.body)
 	}
 	// 10 speak requests a minute per user: this is the 11th at most.
 	for range 10 {
@@ -517,6 +523,16 @@ func TestCacheRoutes(t *testing.T) {
 	}
 	if r := h.json(t, "POST", "/api/v1/admin/cache/clear", a, nil); r.status != 200 || h.cache.Len() != 0 {
 		t.Fatalf("clear: %d %s, %d left", r.status, r.body, h.cache.Len())
+	}
+	// Spoken audio is cached too, and invalidating "tts:*" drops it.
+	speak := func() string {
+		return h.json(t, "POST", "/api/v1/voice/speak", h.userToken(), map[string]string{"text": "cached?"}).header.Get("X-Voice-Cache")
+	}
+	if first, again := speak(), speak(); first != "miss" || again != "hit" {
+		t.Fatalf("speech cache: %s then %s", first, again)
+	}
+	if r := h.json(t, "POST", "/api/v1/admin/cache/invalidate", a, map[string]string{"pattern": "tts:*"}); r.status != 200 || speak() != "miss" {
+		t.Fatalf("invalidate tts:*: %d %s", r.status, r.body)
 	}
 }
 

@@ -64,8 +64,12 @@ func (s *server) handleVoiceStatus(w http.ResponseWriter, r *http.Request) error
 		return nil
 	}
 	st := voiceStatus{Engines: v.Status(r.Context()), Transcription: "browser", MaxChars: v.MaxChars()}
-	for _, e := range st.Engines {
+	admin := claimsFrom(r.Context()).Role == "admin"
+	for i, e := range st.Engines {
 		st.Available = st.Available || e.Available
+		if !admin { // provider error texts are for operators
+			st.Engines[i].LastError = ""
+		}
 	}
 	if v.CanTranscribe() {
 		st.Transcription = "server"

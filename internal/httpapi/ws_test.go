@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -52,7 +53,7 @@ func (passGuard) CleanText(t string) (string, error) {
 	}
 	return t, nil
 }
-func (passGuard) CheckContext(json.RawMessage) error                        { return nil }
+func (passGuard) CheckContext(json.RawMessage) error                       { return nil }
 func (passGuard) Screen(context.Context, string, string) ([]string, error) { return nil, nil }
 
 type countGauge struct{ n atomic.Int64 }
@@ -95,22 +96,31 @@ func newWSHarness(t testing.TB, cfg Config) *wsHarness {
 func (h *wsHarness) connect(t testing.TB, user string) *websocket.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	c, _, err := websocket.Dial(ctx, h.url, nil)
+	defer cancel()
+	c, err := h.dialHello(ctx, user)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.CloseNow() })
+	return c
+}
+
+// dialHello connects as user and reads the welcome.
+func (h *wsHarness) dialHello(ctx context.Context, user string) (*websocket.Conn, error) {
+	c, _, err := websocket.Dial(ctx, h.url, nil)
+	if err != nil {
+		return nil, err
+	}
 	c.SetReadLimit(1 << 20)
 	hello, _ := json.Marshal(protocol.ClientFrame{Type: protocol.TypeHello, Token: "token-" + user})
 	if err := c.Write(ctx, websocket.MessageText, hello); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	_, b, err := c.Read(ctx)
 	if err != nil || !strings.Contains(string(b), `"welcome"`) {
-		t.Fatalf("welcome: %s %v", b, err)
+		return nil, fmt.Errorf("welcome: %s %v", b, err)
 	}
-	return c
+	return c, nil
 }
 
 func TestSlowReaderIsDisconnected(t *testing.T) {
@@ -210,7 +220,10 @@ func FuzzWSFrame(f *testing.F) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if c == nil {
-			c = h.connect(f, h.user)
+			var err error
+			if c, err = h.dialHello(ctx, h.user); err != nil {
+				t.Fatal(err)
+			}
 		}
 		if err := c.Write(ctx, websocket.MessageText, frame); err != nil {
 			t.Fatalf("write: %v", err)

@@ -80,6 +80,50 @@ func (a *Accounts) Token(ctx context.Context, n int, force bool) (string, error)
 	return tok, nil
 }
 
+// SignUp makes sure users 0..n-1 have tokens, a few at a time, bounded to
+// ten minutes; it reports progress to w (may be nil).
+func (a *Accounts) SignUp(ctx context.Context, n int, w io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		first error
+		done  int
+	)
+	next := make(chan int)
+	for range cap(a.sem) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				_, err := a.Token(ctx, i, false)
+				mu.Lock()
+				done++
+				if err != nil && first == nil {
+					first = err
+				}
+				if w != nil && done%100 == 0 {
+					fmt.Fprintf(w, "\rsigning up users: %d/%d   ", done, n)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if w != nil {
+		fmt.Fprintln(w)
+	}
+	if first != nil {
+		return fmt.Errorf("load: sign-up: %w", first)
+	}
+	return ctx.Err()
+}
+
 func (a *Accounts) auth(ctx context.Context, path string, body map[string]string) (string, time.Duration, error) {
 	raw, _ := json.Marshal(body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+path, bytes.NewReader(raw))

@@ -37,6 +37,9 @@ type Config struct {
 	Seed        uint64
 	// Accounts are reused across runs (breaking-point steps); nil: a fresh pool.
 	Accounts *Accounts
+	// SignUpFirst signs every user up before the clock starts: sign-up is a
+	// one-off argon2id hash per user, not part of the chat load measured.
+	SignUpFirst bool
 }
 
 func (c *Config) defaults() error {
@@ -90,6 +93,11 @@ func isLoopback(host string) bool {
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
+	}
+	if cfg.SignUpFirst {
+		if err := cfg.Accounts.SignUp(ctx, cfg.Users, cfg.Progress); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.RampUp+cfg.Duration+cfg.Grace+time.Minute)
 	defer cancel()

@@ -181,3 +181,23 @@ func TestClientResumesAcrossServerRestart(t *testing.T) {
 	}
 	_ = apptest.Server{}
 }
+
+func TestClientRefreshesItsTokenInBand(t *testing.T) {
+	srv := start(t, map[string]string{"PAM_ACCESS_TTL": "4s"})
+	c := newClient(t, srv.URL, pamclient.Options{})
+	connectClient(t, c)
+	time.Sleep(9 * time.Second) // two token lifetimes
+	welcomes := 0
+	for len(c.Events()) > 0 {
+		if ev := <-c.Events(); ev.Type == protocol.TypeWelcome {
+			welcomes++
+		}
+	}
+	if welcomes != 1 || c.Mode() != pamclient.ModeWebSocket {
+		t.Fatalf("%d welcomes (reconnections) and mode %s, want one connection kept open", welcomes, c.Mode())
+	}
+	id := send(t, c, coffee)
+	if ms := awaitMessages(t, c, 1, 10*time.Second); len(ms) != 1 || ms[0].ID != id {
+		t.Fatalf("messages %+v", ms)
+	}
+}

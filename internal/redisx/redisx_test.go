@@ -221,3 +221,49 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+func TestSpoolOrderRemoveAndLock(t *testing.T) {
+	srv := testenv.StartRedis(t)
+	a := NewSpool(open(t, srv.URL(), "t8:"))
+	b := NewSpool(open(t, srv.URL(), "t8:"))
+	ctx := context.Background()
+	for i, id := range []string{"m1", "m2"} {
+		sp := a
+		if i == 1 {
+			sp = b
+		}
+		if err := sp.Push(ctx, delivery.Inbound{UserID: "u", ClientMessageID: id, Text: "hi", Authorize: func(context.Context) error { return nil }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := b.Len(ctx); n != 2 {
+		t.Fatalf("len %d", n)
+	}
+	r, ok, err := b.Peek(ctx)
+	if err != nil || !ok || r.In.ClientMessageID != "m1" {
+		t.Fatalf("peek = %+v %v %v", r, ok, err)
+	}
+	_ = a.Remove(ctx, r.Seq+1) // not the head: no effect
+	if r2, _, _ := a.Peek(ctx); r2.In.ClientMessageID != "m1" {
+		t.Fatal("a remove of another seq dropped the head")
+	}
+	if err := a.Remove(ctx, r.Seq); err != nil {
+		t.Fatal(err)
+	}
+	if r, _, _ := a.Peek(ctx); r.In.ClientMessageID != "m2" {
+		t.Fatalf("after remove head = %+v", r)
+	}
+	unlock, ok := a.TryLock(ctx)
+	if !ok {
+		t.Fatal("first lock refused")
+	}
+	if _, ok := b.TryLock(ctx); ok {
+		t.Fatal("second instance locked a held spool")
+	}
+	unlock()
+	if u, ok := b.TryLock(ctx); !ok {
+		t.Fatal("lock not released")
+	} else {
+		u()
+	}
+}

@@ -25,6 +25,9 @@ type cluster struct {
 	nodes []*apptest.Server
 }
 
+// sameDatabase in an extra setting stands for the cluster's database URL.
+const sameDatabase = "$DATABASE"
+
 // startCluster starts Redis, a fresh PostgreSQL database and n instances
 // configured as an operator would: same database, same Redis, same secret.
 func startCluster(t *testing.T, n int, extra map[string]string) *cluster {
@@ -38,7 +41,7 @@ func startCluster(t *testing.T, n int, extra map[string]string) *cluster {
 		"PAM_INSTANCES": fmt.Sprint(n), "PAM_LOG_LEVEL": "warn",
 	}
 	for k, v := range extra {
-		env[k] = v
+		env[k] = strings.ReplaceAll(v, sameDatabase, db)
 	}
 	c := &cluster{redis: rs, dbURL: db}
 	for range n {
@@ -111,7 +114,9 @@ func TestRevocationOnOneInstanceHonouredByAllWithinASecond(t *testing.T) {
 }
 
 func TestConversationContinuesOnAnyInstance(t *testing.T) {
-	c := startCluster(t, 3, nil)
+	// History is read through the replica pool; the primary stands in for a
+	// streaming replica here.
+	c := startCluster(t, 3, map[string]string{"PAM_REPLICA_URL": sameDatabase})
 	s := c.nodes[0].Register(t)
 	first := chat(t, c.nodes[0], s.AccessToken, "I spent $12.50 on groceries", "")
 	second := chat(t, c.nodes[1], s.AccessToken, "I spent $40 on fuel", first.ConversationID)

@@ -90,10 +90,13 @@ func TestExhaustedPoolNeverHangs(t *testing.T) {
 	if _, err := tx.Exec(ctx, "LOCK TABLE messages IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
+	released := make(chan struct{})
 	go func() {
+		defer close(released)
 		time.Sleep(2 * time.Second)
 		_ = tx.Commit(ctx)
 	}()
+	defer func() { <-released }() // before conn.Close: a pgx connection is not for concurrent use
 	var mu sync.Mutex
 	codes := map[string]int{}
 	var wg sync.WaitGroup

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Espeak speaks with the local espeak-ng program (Debian package espeak-ng),
@@ -19,6 +20,29 @@ type Espeak struct {
 	Voice string
 	// WordsPerMinute is the speaking rate [165].
 	WordsPerMinute int
+	// MaxConcurrent bounds the espeak-ng processes running at once; more
+	// requests wait (until their context ends) [2].
+	MaxConcurrent int
+
+	once  sync.Once
+	slots chan struct{}
+}
+
+// acquire takes a process slot or gives up when ctx ends.
+func (e *Espeak) acquire(ctx context.Context) (func(), error) {
+	e.once.Do(func() {
+		n := e.MaxConcurrent
+		if n <= 0 {
+			n = 2
+		}
+		e.slots = make(chan struct{}, n)
+	})
+	select {
+	case e.slots <- struct{}{}:
+		return func() { <-e.slots }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("espeak-ng: busy: %w", ctx.Err())
+	}
 }
 
 // Name implements Engine.
@@ -68,6 +92,11 @@ func (e *Espeak) Synthesize(ctx context.Context, text, voice, format string) ([]
 	if wpm <= 0 {
 		wpm = 165
 	}
+	release, err := e.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	cmd := exec.CommandContext(ctx, prog, "--stdout", "-v", voice, "-s", fmt.Sprint(wpm))
 	cmd.Stdin = strings.NewReader(text)
 	var out, stderr bytes.Buffer

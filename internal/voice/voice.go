@@ -237,6 +237,14 @@ func cacheKey(r Request) string {
 	return CachePrefix + hex.EncodeToString(sum[:])
 }
 
+// ClearCache drops every cached recording.
+func (s *Service) ClearCache(ctx context.Context) error {
+	if s.cache == nil {
+		return nil
+	}
+	return s.cache.DeletePrefix(ctx, CachePrefix)
+}
+
 // CachePrefix starts every cache key of spoken audio.
 const CachePrefix = "tts:"
 

@@ -251,3 +251,37 @@ func BenchmarkEspeak(b *testing.B) {
 		}
 	}
 }
+
+func TestEspeakBoundsConcurrency(t *testing.T) {
+	requireEspeak(t)
+	e := &Espeak{MaxConcurrent: 1}
+	release, err := e.acquire(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := e.Synthesize(ctx, "waiting", "", FormatWAV); err == nil || !strings.Contains(err.Error(), "busy") {
+		t.Fatalf("second process while one runs: %v, want busy", err)
+	}
+	release()
+	if _, err := e.Synthesize(ctxT(t), "now free", "", FormatWAV); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestClearCache(t *testing.T) {
+	fake := newFakeOpenAI(t)
+	s := New(Config{}, cache.NewMemory(cache.MemoryOptions{}), nil, nil, NewOpenAI(fake.config()))
+	for range 2 {
+		if _, err := s.Speak(ctxT(t), Request{Text: "Hi"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.ClearCache(ctxT(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fake.speech.Load() != 2 {
+		t.Fatalf("cloud calls = %d, want 2 (the cache was cleared between)", fake.speech.Load())
+	}
+}
