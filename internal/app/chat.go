@@ -69,7 +69,7 @@ func chatLoop(ctx context.Context, c *pamclient.Client, in io.Reader, out io.Wri
 			}
 		}
 	}()
-	p := &chatPrinter{out: out, streamed: map[string]bool{}}
+	p := &chatPrinter{out: out, streamed: map[string]bool{}, done: map[string]bool{}}
 	for {
 		select {
 		case <-ctx.Done():
@@ -95,7 +95,7 @@ func chatLoop(ctx context.Context, c *pamclient.Client, in io.Reader, out io.Wri
 			}
 			p.event(ev)
 		case m := <-c.Messages():
-			p.message(m)
+			p.message(c, m)
 		}
 	}
 }
@@ -109,7 +109,7 @@ func (p *chatPrinter) waitForAnswers(ctx context.Context, c *pamclient.Client) {
 		case ev := <-c.Events():
 			p.event(ev)
 		case m := <-c.Messages():
-			p.message(m)
+			p.message(c, m)
 		}
 	}
 }
@@ -119,10 +119,14 @@ func (p *chatPrinter) waitForAnswers(ctx context.Context, c *pamclient.Client) {
 type chatPrinter struct {
 	out      io.Writer
 	streamed map[string]bool // turn ids whose text was streamed
+	done     map[string]bool // turn ids answered: late live frames are dropped
 	midLine  bool
 }
 
 func (p *chatPrinter) event(ev pamclient.Event) {
+	if ev.TurnID != "" && p.done[ev.TurnID] {
+		return
+	}
 	switch ev.Type {
 	case protocol.TypeThinking:
 		if ev.Text != "" {
@@ -152,7 +156,20 @@ func (p *chatPrinter) event(ev pamclient.Event) {
 	}
 }
 
-func (p *chatPrinter) message(m protocol.Message) {
+// message prints the answer. Live frames the client queued before it are
+// printed first: Events and Messages are separate channels.
+func (p *chatPrinter) message(c *pamclient.Client, m protocol.Message) {
+	for drained := false; !drained; {
+		select {
+		case ev := <-c.Events():
+			p.event(ev)
+		default:
+			drained = true
+		}
+	}
+	if m.TurnID != "" {
+		p.done[m.TurnID] = true
+	}
 	if p.streamed[m.TurnID] {
 		delete(p.streamed, m.TurnID)
 		if p.midLine {

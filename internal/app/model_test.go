@@ -42,6 +42,21 @@ func TestAnthropicTurnWithTools(t *testing.T) {
 	if got := reqs[0].Header.Get("X-Request-ID"); got == "" {
 		t.Error("request id did not travel to the model")
 	}
+	// The reply keeps the provider's token usage for the cost view.
+	var msgs struct {
+		Items []struct {
+			Role string `json:"role"`
+			Meta struct {
+				Usage struct {
+					InputTokens int `json:"input_tokens"`
+				} `json:"usage"`
+			} `json:"meta"`
+		} `json:"items"`
+	}
+	s.Do(t, "GET", "/api/v1/conversations/"+out.ConversationID+"/messages", u.AccessToken, nil).JSON(t, &msgs)
+	if n := len(msgs.Items); n != 2 || msgs.Items[1].Role != "assistant" || msgs.Items[1].Meta.Usage.InputTokens == 0 {
+		t.Fatalf("stored reply lacks usage: %+v", msgs.Items)
+	}
 }
 
 // When the model keeps failing, the rules brain answers and says so.

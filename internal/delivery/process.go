@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pamtravel/pam/internal/agent"
+	"github.com/pamtravel/pam/internal/llm"
 	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
 	"github.com/pamtravel/pam/internal/tools"
@@ -92,7 +93,8 @@ func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output)
 		meta, _ := json.Marshal(struct {
 			ToolCalls []protocol.ToolCall `json:"tool_calls"`
 			UIActions []protocol.UIAction `json:"ui_actions"`
-		}{frame.ToolCalls, frame.UIActions})
+			Usage     *llm.Usage          `json:"usage,omitempty"` // for the admin usage and cost view
+		}{frame.ToolCalls, frame.UIActions, usageOf(out)})
 		msg := &store.Message{ConversationID: t.ConversationID, UserID: t.UserID, Role: store.MessageAssistant, Content: out.Text, Source: out.Source, Degraded: out.Degraded, Meta: meta}
 		if err := tx.AppendMessage(ctx, msg); err != nil {
 			return err
@@ -161,6 +163,14 @@ func (s *Service) deadLetter(ctx context.Context, t *store.Turn, cause error) (*
 	_ = s.store.CompleteTurn(ctx, t.ID, "", ev.Seq)
 	s.hub.Publish(t.UserID, Frame{Seq: ev.Seq, TurnID: t.ID, Type: ev.Type, JSON: ev.Payload})
 	return nil, pamerr.Wrap(cause, pamerr.UpstreamUnavailable, msg)
+}
+
+func usageOf(out *agent.Output) *llm.Usage {
+	if out.Usage == (llm.Usage{}) {
+		return nil
+	}
+	u := out.Usage
+	return &u
 }
 
 func errString(err error) string {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -169,7 +168,5 @@ func start(t testing.TB, env map[string]string) *apptest.Server {
 	}
 	return apptest.Start(t, env)
 }
-
-func requireIntegration() bool { return os.Getenv("PAM_REQUIRE_INTEGRATION") == "1" }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
