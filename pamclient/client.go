@@ -270,7 +270,6 @@ func (c *Client) deliver(raw json.RawMessage) (seq int64, isNew bool) {
 		return head.Seq, false
 	}
 	c.lastSeq = head.Seq
-	c.finishLocked(head.ID)
 	c.mu.Unlock()
 	switch head.Type {
 	case protocol.TypeMessage:
@@ -284,6 +283,10 @@ func (c *Client) deliver(raw json.RawMessage) (seq int64, isNew bool) {
 	default:
 		c.event(raw)
 	}
+	// Only now, so that Pending() == 0 means every answer is on its channel.
+	c.mu.Lock()
+	c.finishLocked(head.ID)
+	c.mu.Unlock()
 	return head.Seq, true
 }
 

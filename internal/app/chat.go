@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/pamtravel/pam/pamclient"
 	"github.com/pamtravel/pam/protocol"
@@ -102,7 +103,7 @@ func chatLoop(ctx context.Context, c *pamclient.Client, in io.Reader, out io.Wri
 
 // waitForAnswers prints the answers still owed before leaving on end of input.
 func (p *chatPrinter) waitForAnswers(ctx context.Context, c *pamclient.Client) {
-	for c.Pending() > 0 {
+	for c.Pending() > 0 || len(c.Messages()) > 0 {
 		select {
 		case <-ctx.Done():
 			return
@@ -110,6 +111,7 @@ func (p *chatPrinter) waitForAnswers(ctx context.Context, c *pamclient.Client) {
 			p.event(ev)
 		case m := <-c.Messages():
 			p.message(c, m)
+		case <-time.After(100 * time.Millisecond): // re-check Pending
 		}
 	}
 }

@@ -124,7 +124,9 @@ func (c *components) finishObserve() {
 	if q, ok := any(c.delivery).(interface{ QueueDepth() int }); ok {
 		c.metrics.SetQueueDepth(q.QueueDepth)
 	}
-	if s, ok := c.store.(interface{ Stats() sql.DBStats }); ok {
+	// SQLite has one writer connection, always "full" while it writes: the
+	// pool gauge (and its alert) is for PostgreSQL's pool.
+	if s, ok := c.store.(interface{ Stats() sql.DBStats }); ok && c.cfg.IsPostgres() {
 		c.metrics.SetDBPool(func() (int, int) { st := s.Stats(); return st.InUse, st.MaxOpenConnections })
 	}
 	if c.scale != nil && c.scale.hub != nil {

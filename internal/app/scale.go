@@ -69,7 +69,7 @@ func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 	}
 	c.closers = append(c.closers, rc.Close)
 	s.redis = rc
-	s.sessions = session.NewRedis(rc.RDB, rc.Prefix, 0)
+	s.sessions = &session.Fallback{Primary: session.NewRedis(rc.RDB, rc.Prefix, 0), Secondary: session.NewMemory(0), Healthy: rc.Healthy}
 	s.revocations = auth.NewRedisRevocations(rc.RDB, rc.Prefix+"auth:")
 	s.activity = auth.NewRedisActivity(rc.RDB, rc.Prefix+"auth:", cfg.IdleTimeout)
 	s.limiter = redisx.NewLimiter(rc, ratelimit.NewMemory())
@@ -84,6 +84,7 @@ func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 // service and tool registry.
 func (c *components) wireScale(cfg *config.Config) error {
 	c.delivery.SetAdmission(turnLimiter(c.scale.turns, cfg.MaxConcurrentTurns))
+	c.metrics.AddView("scale", c.scaleView)
 	if err := c.limitTools(c.registry, cfg); err != nil {
 		return err
 	}
@@ -106,7 +107,10 @@ func (c *components) enableMaintenance(cfg *config.Config) error {
 	return nil
 }
 
-// runScale runs the Redis health monitor and the cross-instance broker until ctx ends.
+// runScale runs the instance's scale-out background work until ctx ends:
+// the maintenance spool's replay and stale-turn sweep, CPU sampling for load
+// shedding, the low-priority work queue, the daily cache warming, and with
+// Redis its health monitor and the cross-instance broker.
 func (c *components) runScale(ctx context.Context) error {
 	s := c.scale
 	if s == nil {
@@ -136,6 +140,9 @@ func (c *components) scaleChecks(ctx context.Context, checks map[string]string, 
 		if n := s.maintenance.Pending(ctx); n > 0 {
 			checks["maintenance"] = fmt.Sprintf("%d messages queued", n)
 		}
+	}
+	if s.shedder != nil && s.shedder.Overloaded() {
+		checks["load"] = fmt.Sprintf("shedding non-critical work (cpu %.0f%%)", s.shedder.CPUPercent())
 	}
 	if s.redis == nil {
 		return
@@ -174,3 +181,22 @@ func poolOptions(cfg *config.Config, log *slog.Logger) storage.Options {
 // activity): in Redis when configured, so any instance continues where
 // another left off; in process otherwise.
 func (c *components) sessions() delivery.Sessions { return c.scale.sessions }
+
+// scaleView is the "scale" section of the admin view: shared state, limits,
+// shedding and maintenance at a glance.
+func (c *components) scaleView() any {
+	s := c.scale
+	v := map[string]any{"redis": "off", "work_queue": s.work.Stats(), "cpu_percent": s.shedder.CPUPercent(), "shedding": s.shedder.Overloaded()}
+	if s.redis != nil {
+		v["redis"] = "ok"
+		if !s.redis.Healthy() {
+			v["redis"] = "down: " + s.redis.LastError()
+		}
+		v["broker_dropped"] = s.broker.Dropped()
+	}
+	if s.maintenance != nil {
+		spooled, drained := s.maintenance.Stats()
+		v["maintenance"] = map[string]int64{"spooled": spooled, "replayed": drained}
+	}
+	return v
+}

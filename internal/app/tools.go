@@ -27,7 +27,7 @@ func (c *components) buildTools(ctx context.Context) error {
 		register func(*tools.Registry, store.Store, tools.Auditor, ...tools.RegisterOption) error
 	}{
 		{"budget", budget.Register}, {"fuel", fuel.Register}, {"calendar", calendar.Register},
-		{"profile", profile.Register}, {"knowledge", knowledge.Register}, {"admin", admin.Register},
+		{"profile", profile.Register}, {"knowledge", knowledge.Register}, {"admin", c.registerAdmin},
 	} {
 		if err := r.register(reg, c.toolStore(), auditor, tools.WithLogger(c.log)); err != nil {
 			return fmt.Errorf("tools: %s: %w", r.name, err)
@@ -59,4 +59,22 @@ func (c *components) registerTrip(reg *tools.Registry) error {
 		deps.FuelPrices = x.FuelFeeds
 	}
 	return trip.Register(reg, deps)
+}
+
+// registerAdmin registers the admin tools over a store whose DeleteUser also
+// ends the deleted user's sessions, so their tokens stop working at once.
+func (c *components) registerAdmin(r *tools.Registry, s store.Store, a tools.Auditor, opts ...tools.RegisterOption) error {
+	return admin.Register(r, revokingStore{Store: s, revoke: c.auth.RevokeUser}, a, opts...)
+}
+
+type revokingStore struct {
+	store.Store
+	revoke func(ctx context.Context, userID string) error
+}
+
+func (s revokingStore) DeleteUser(ctx context.Context, id string) error {
+	if err := s.Store.DeleteUser(ctx, id); err != nil {
+		return err
+	}
+	return s.revoke(ctx, id)
 }

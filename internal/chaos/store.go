@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
 )
 
@@ -16,7 +17,8 @@ var ErrPoolExhausted = errors.New("chaos: database pool exhausted: timed out acq
 // Store wraps st: with the db_pool rate, the operations that begin work —
 // a transaction, and the reads of the message path and the tools — block
 // for DBWait and fail before touching the database, as an exhausted pool
-// does. Writes outside a transaction and the delivery bookkeeping pass
+// does, with the error the SQL store gives then (OVERLOADED, retry after
+// 5 s). Writes outside a transaction and the delivery bookkeeping pass
 // through, so a failure never leaves half a write.
 func (i *Injector) Store(st store.Store) store.Store {
 	if i == nil || i.Rate(DBPool) <= 0 {
@@ -44,7 +46,11 @@ func (s *faultyStore) acquire(ctx context.Context, op string) error {
 	case <-ctx.Done():
 	case <-t.C:
 	}
-	return fmt.Errorf("%s: %w: %w", op, ErrPoolExhausted, context.DeadlineExceeded)
+	// The same error the SQL store returns when its acquire timeout passes.
+	e := pamerr.Wrap(fmt.Errorf("%s: acquire connection: %w: %w", op, ErrPoolExhausted, context.DeadlineExceeded),
+		pamerr.Overloaded, "the database is busy")
+	e.RetryAfter = 5 * time.Second
+	return e
 }
 
 func (s *faultyStore) InTx(ctx context.Context, fn func(tx store.Store) error) error {

@@ -25,6 +25,13 @@ type MaintenanceConfig struct {
 	Every time.Duration
 	// RetryAfter is the hint sent with MAINTENANCE, default 10 s.
 	RetryAfter time.Duration
+	// StaleAfter is how long an accepted turn may stay unanswered and
+	// untouched before the sweep answers it (an instance lost the database in
+	// the middle of the turn), default 10 min — far beyond any turn's
+	// deadline, so a turn still running somewhere is never run twice.
+	StaleAfter time.Duration
+	// SweepEvery is how often stale turns are looked for, default 1 min.
+	SweepEvery time.Duration
 }
 
 // SpoolLocker is implemented by a shared spool that lets one instance drain at a time.
@@ -44,6 +51,7 @@ type Maintenance struct {
 
 	mu      sync.Mutex
 	wake    chan struct{}
+	now     func() time.Time
 	spooled atomic.Int64
 	drained atomic.Int64
 }
@@ -57,7 +65,13 @@ func (s *Service) EnableMaintenance(cfg MaintenanceConfig) *Maintenance {
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = 10 * time.Second
 	}
-	m := &Maintenance{svc: s, cfg: cfg, wake: make(chan struct{}, 1)}
+	if cfg.StaleAfter <= 0 {
+		cfg.StaleAfter = 10 * time.Minute
+	}
+	if cfg.SweepEvery <= 0 {
+		cfg.SweepEvery = time.Minute
+	}
+	m := &Maintenance{svc: s, cfg: cfg, wake: make(chan struct{}, 1), now: time.Now}
 	s.maint.Store(m)
 	return m
 }
@@ -136,11 +150,15 @@ func (m *Maintenance) spools() []Spool {
 func (m *Maintenance) Run(ctx context.Context) {
 	t := time.NewTicker(m.cfg.Every)
 	defer t.Stop()
+	sweep := time.NewTicker(m.cfg.SweepEvery)
+	defer sweep.Stop()
 	for {
 		m.Drain(ctx)
 		select {
 		case <-ctx.Done():
 			return
+		case <-sweep.C:
+			m.SweepStale(ctx)
 		case <-t.C:
 		case <-m.wake:
 			// a fresh message: the database was down a moment ago, so wait for the tick
@@ -224,4 +242,39 @@ func (m *Maintenance) drainOne(ctx context.Context, sp Spool) (int, bool) {
 		m.drained.Add(1)
 	}
 	return n, false
+}
+
+// SweepStale answers accepted turns left unanswered and untouched for
+// StaleAfter — a turn whose instance lost the database mid-turn, whose retry
+// then found it already accepted. It returns how many it answered. With a
+// shared spool only the instance holding its lock sweeps.
+func (m *Maintenance) SweepStale(ctx context.Context) int {
+	if l, ok := m.cfg.Shared.(SpoolLocker); ok && m.cfg.Shared != nil {
+		unlock, got := l.TryLock(ctx)
+		if !got {
+			return 0
+		}
+		defer unlock()
+	}
+	turns, err := m.svc.store.PendingTurns(ctx, 100)
+	if err != nil {
+		return 0
+	}
+	cutoff := m.now().Add(-m.cfg.StaleAfter)
+	n := 0
+	for i := range turns {
+		t := &turns[i]
+		if ctx.Err() != nil || !t.UpdatedAt.Before(cutoff) {
+			continue
+		}
+		if _, running := m.svc.inflight.Load(t.ID); running {
+			continue
+		}
+		m.svc.log.Warn("answering a stale accepted turn", "turn_id", t.ID, "user_id", t.UserID, "accepted_at", t.CreatedAt)
+		if _, err := m.svc.Process(ctx, t, Inbound{UserID: t.UserID, RequestID: "stale-" + t.ID}, nil); err != nil {
+			m.svc.log.Warn("stale turn failed", "turn_id", t.ID, "error", err)
+		}
+		n++
+	}
+	return n
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
@@ -226,5 +227,28 @@ func TestFileSpoolSkipsDamagedRecordWithoutLosingLaterOnes(t *testing.T) {
 	}
 	if strings.Join(got, ",") != "m1,m3" || sp.Skipped != 1 {
 		t.Fatalf("drained %v, skipped %d; want m1,m3 and one skipped", got, sp.Skipped)
+	}
+}
+
+func TestSweepAnswersOnlyStaleAcceptedTurns(t *testing.T) {
+	svc, a, ds, user, m, _ := newMaintenanceService(t)
+	ctx := context.Background()
+	// Accepted, then the instance lost the database before answering.
+	acc, err := svc.accept(ctx, Inbound{UserID: user, ClientMessageID: "orphan", Text: "orphaned"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := m.SweepStale(ctx); n != 0 || len(a.order) != 0 {
+		t.Fatalf("a fresh pending turn was swept (%d)", n)
+	}
+	m.now = func() time.Time { return time.Now().Add(11 * time.Minute) }
+	if n := m.SweepStale(ctx); n != 1 || strings.Join(a.order, ",") != "orphaned" {
+		t.Fatalf("swept %d, ran %v; want the orphaned turn answered once", n, a.order)
+	}
+	if turn, _ := ds.TurnByClientID(ctx, user, "orphan"); turn.Status == store.TurnPending || turn.ID != acc.Turn.ID {
+		t.Fatalf("turn after sweep = %+v", turn)
+	}
+	if n := m.SweepStale(ctx); n != 0 || len(a.order) != 1 {
+		t.Fatalf("second sweep ran it again")
 	}
 }

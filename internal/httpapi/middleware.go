@@ -14,6 +14,7 @@ import (
 
 	"github.com/pamtravel/pam/internal/auth"
 	"github.com/pamtravel/pam/internal/pamerr"
+	"github.com/pamtravel/pam/internal/store"
 )
 
 type ctxKey int
@@ -168,11 +169,24 @@ func (s *server) limitUser(ctx context.Context, userID string) error {
 	return nil
 }
 
-// requireAdmin refuses non-admins.
-func requireAdmin(next http.Handler) http.Handler {
+// requireAdmin refuses non-admins. A PAM token's role claim is as old as the
+// token (up to its 15-minute life), so the role is read again from the store:
+// an admin who is demoted or deleted loses the admin routes at once. An
+// outside provider's token is its own authority on the role.
+func (s *server) requireAdmin(next http.Handler) http.Handler {
 	return handlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		if claimsFrom(r.Context()).Role != "admin" {
+		c := claimsFrom(r.Context())
+		if c.Role != "admin" {
 			return pamerr.New(pamerr.Forbidden, "this needs an administrator")
+		}
+		if !c.External {
+			u, err := s.store.UserByID(r.Context(), c.UserID)
+			if err != nil && !store.IsNotFound(err) {
+				return err
+			}
+			if err != nil || u.Role != "admin" {
+				return pamerr.New(pamerr.Forbidden, "this needs an administrator")
+			}
 		}
 		next.ServeHTTP(w, r)
 		return nil

@@ -133,7 +133,11 @@ func newOpsHarness(t *testing.T, o opsOptions) *opsHarness {
 	t.Cleanup(func() { st.Close() })
 	h := &opsHarness{store: st, cache: cache.NewMemory(cache.MemoryOptions{}), abuse: safety.NewAbuse(safety.AbuseConfig{}), speech: newFakeSpeechAPI(t)}
 	for i, u := range []**store.User{&h.user, &h.other, &h.admin} {
-		*u = &store.User{Email: fmt.Sprintf("u%d@example.com", i), PasswordHash: "x", Settings: store.DefaultSettings(), Role: store.RoleUser}
+		role := store.RoleUser
+		if u == &h.admin { // requireAdmin checks the stored role, not only the token's
+			role = store.RoleAdmin
+		}
+		*u = &store.User{Email: fmt.Sprintf("u%d@example.com", i), PasswordHash: "x", Settings: store.DefaultSettings(), Role: role}
 		if err := st.CreateUser(ctx, *u); err != nil {
 			t.Fatal(err)
 		}

@@ -123,7 +123,7 @@ func NewServer(d Deps) http.Handler {
 
 func (s *server) routes(mux *http.ServeMux, web, prom http.Handler) {
 	authed := s.requireAuth
-	admin := func(h http.Handler) http.Handler { return authed(requireAdmin(h)) }
+	admin := func(h http.Handler) http.Handler { return authed(s.requireAdmin(h)) }
 
 	mux.Handle("GET /healthz", handlerFunc(s.handleHealth))
 	mux.Handle("GET /readyz", handlerFunc(s.handleReady))

@@ -29,6 +29,7 @@ type collector struct {
 	disconnects int
 	reconnects  int
 	lastErr     string
+	lastAnswer  time.Time
 }
 
 func newCollector() *collector {
@@ -55,6 +56,7 @@ func (c *collector) answered(id, key string, degraded bool) bool {
 	if first {
 		o.degraded = degraded
 		c.latencies = append(c.latencies, time.Since(o.sent))
+		c.lastAnswer = time.Now()
 	}
 	return first
 }
@@ -149,6 +151,10 @@ func (c *collector) snapshot(transport string, users int, elapsed time.Duration)
 	}
 	if r.Sent > 0 {
 		r.ErrorRate = float64(r.Errors+r.Lost) / float64(r.Sent)
+	}
+	// Throughput over the time answers were flowing, not the close-down.
+	if span := c.lastAnswer.Sub(c.start); span > 0 && c.lastAnswer.Before(c.start.Add(elapsed)) {
+		elapsed = span
 	}
 	if elapsed > 0 {
 		r.Throughput = float64(r.Answered) / elapsed.Seconds()

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -118,7 +117,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				return
 			}
 			v := &vu{cfg: &cfg, col: col, n: i, stop: stopSending, deadline: stopSending.Add(cfg.Grace),
-				rng: rand.New(rand.NewPCG(cfg.Seed, uint64(i)))}
+				rng: newRand(cfg.Seed + uint64(i)*7919)}
 			col.userUp(1)
 			defer col.userUp(-1)
 			if cfg.Transport == "rest" {

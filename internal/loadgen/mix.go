@@ -48,3 +48,5 @@ func pick(r *rand.Rand, mix []message) string {
 	}
 	return mix[0].text(r)
 }
+
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed+1)) }

@@ -77,7 +77,7 @@ func (v *vu) runWS(ctx context.Context) {
 		HTTPClient: httpClient(), BackoffBase: 250 * time.Millisecond, BackoffMax: 4 * time.Second,
 		Token: func(ctx context.Context) (string, error) { return v.cfg.Accounts.Token(ctx, v.n, false) },
 	})
-	defer c.Close()
+	defer closeSoon(c)
 	cctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	err := c.Connect(cctx)
 	cancel()
@@ -107,6 +107,17 @@ func (v *vu) runWS(ctx context.Context) {
 		if !v.think(ctx) {
 			return
 		}
+	}
+}
+
+// closeSoon closes c, waiting at most two seconds: a run ends when sending
+// and answers end, not when every close handshake has.
+func closeSoon(c *pamclient.Client) {
+	done := make(chan struct{})
+	go func() { c.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
 	}
 }
 

@@ -138,6 +138,8 @@ func (a *Alerts) Evaluate(ctx context.Context) {
 		Turns: turns.Count, TurnErrors: cur.TurnErrors - prev.TurnErrors, TurnP95: turns.quantile(0.95), PoolRatio: cur.PoolRatio}
 	if a.Spend != nil {
 		w.Spend = a.Spend.Status(a.now())
+		a.Metrics.spendRatio.WithLabelValues("day").Set(w.Spend.DayRatio)
+		a.Metrics.spendRatio.WithLabelValues("month").Set(w.Spend.MonthRatio)
 	}
 	changes := a.applyLocked(w)
 	a.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -66,23 +67,131 @@ func TestDatabaseOutageQueuesMessagesAndAnswersEachOnce(t *testing.T) {
 	}
 }
 
-// messagesAfter long-polls the durable message frames after seq.
+// messagesAfter reads every durable message frame after seq, page by page.
 func messagesAfter(t *testing.T, srv *apptest.Server, token string, seq int64) []protocol.Message {
 	t.Helper()
-	r := srv.Do(t, "GET", fmt.Sprintf("/api/v1/events?after=%d&wait=1ms", seq), token, nil)
-	if r.Status != http.StatusOK {
-		t.Fatalf("events: %d %s", r.Status, r.Body)
-	}
-	var page struct {
-		Events []json.RawMessage `json:"events"`
-	}
-	r.JSON(t, &page)
 	var out []protocol.Message
-	for _, raw := range page.Events {
-		var m protocol.Message
-		if err := json.Unmarshal(raw, &m); err == nil && m.Type == protocol.TypeMessage {
-			out = append(out, m)
+	for {
+		r := srv.Do(t, "GET", fmt.Sprintf("/api/v1/events?after=%d&wait=1ms", seq), token, nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("events: %d %s", r.Status, r.Body)
+		}
+		var page struct {
+			Events []json.RawMessage `json:"events"`
+		}
+		r.JSON(t, &page)
+		if len(page.Events) == 0 {
+			return out
+		}
+		for _, raw := range page.Events {
+			var m protocol.Message
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatalf("event %s: %v", raw, err)
+			}
+			seq = max(seq, m.Seq)
+			if m.Type == protocol.TypeMessage {
+				out = append(out, m)
+			}
 		}
 	}
-	return out
+}
+
+// TestDatabaseStopMidLoadLosesNothing keeps two instances busy while
+// PostgreSQL stops and starts: every message that was answered or queued
+// ends up answered exactly once, and the client's retries of failed sends
+// (same client_message_id) never produce a second answer.
+func TestDatabaseStopMidLoadLosesNothing(t *testing.T) {
+	pg := testenv.StartPostgres(t)
+	rs := testenv.StartRedis(t)
+	env := map[string]string{"PAM_DATABASE_URL": pg.CreateDatabase(t), "PAM_REDIS_URL": rs.URL(), "PAM_INSTANCES": "2",
+		"PAM_JWT_SECRET": "maintenance-test-secret-0123456789abcdef", "PAM_LOG_LEVEL": "warn", "PAM_LIMIT_USER_PER_MIN": "10000"}
+	nodes := []*apptest.Server{apptest.Start(t, env), apptest.Start(t, env)}
+	s := nodes[0].Register(t)
+
+	stop := make(chan struct{})
+	var mu sync.Mutex
+	outcome := map[string]string{} // client message id → last outcome
+	var order []string
+	var wg sync.WaitGroup
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				id := fmt.Sprintf("load-%d-%d", w, i)
+				body := map[string]string{"message": fmt.Sprintf("I spent $%d on fuel", 10+i%50), "client_message_id": id}
+				// A client retries a send that failed outright; MAINTENANCE means queued: no retry needed.
+				for attempt := 0; attempt < 20; attempt++ {
+					r := nodes[(w+attempt)%2].Do(t, "POST", "/api/v1/chat", s.AccessToken, body)
+					code := r.ErrorCode()
+					if r.Status == http.StatusOK {
+						code = "OK"
+					}
+					mu.Lock()
+					if _, seen := outcome[id]; !seen {
+						order = append(order, id)
+					}
+					outcome[id] = code
+					mu.Unlock()
+					if code == "OK" || code == "MAINTENANCE" {
+						break
+					}
+					time.Sleep(200 * time.Millisecond)
+				}
+				time.Sleep(30 * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(time.Second)
+	if err := pg.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	if err := pg.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	close(stop)
+	wg.Wait()
+
+	counts := map[string]int{}
+	var want []string
+	for _, id := range order {
+		counts[outcome[id]]++
+		if outcome[id] == "OK" || outcome[id] == "MAINTENANCE" {
+			want = append(want, id)
+		}
+	}
+	t.Logf("final outcome per message: %v", counts)
+	if counts["MAINTENANCE"] == 0 {
+		t.Fatalf("no message was queued during the outage: %v", counts)
+	}
+	var answered map[string]int
+	waitUntil(t, 60*time.Second, func() bool {
+		answered = map[string]int{}
+		for _, m := range messagesAfter(t, nodes[1], s.AccessToken, 0) {
+			answered[m.ID]++
+		}
+		for _, id := range want {
+			if answered[id] == 0 {
+				return false
+			}
+		}
+		return true
+	}, "every answered or queued message answered after PostgreSQL restarted")
+	time.Sleep(2 * time.Second)
+	answered = map[string]int{}
+	for _, m := range messagesAfter(t, nodes[0], s.AccessToken, 0) {
+		answered[m.ID]++
+	}
+	for id, n := range answered {
+		if n != 1 {
+			t.Errorf("message %s answered %d times", id, n)
+		}
+	}
 }

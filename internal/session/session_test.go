@@ -84,3 +84,27 @@ func TestRedisSharedBetweenInstances(t *testing.T) {
 		t.Fatalf("other instance sees %+v %v %v", st, ok, err)
 	}
 }
+
+func TestFallbackServesLocalWhileRedisIsDown(t *testing.T) {
+	rs := testenv.StartRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: rs.Addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	defer rdb.Close()
+	healthy := true
+	f := &Fallback{Primary: NewRedis(rdb, "pam:", time.Hour), Secondary: NewMemory(time.Hour), Healthy: func() bool { return healthy }}
+	ctx := context.Background()
+	if err := f.Put(ctx, State{UserID: "u1", Language: "it"}); err != nil {
+		t.Fatal(err)
+	}
+	_ = rs.Stop()
+	healthy = false
+	if st, ok, err := f.Get(ctx, "u1"); err != nil || !ok || st.Language != "it" {
+		t.Fatalf("while down = %+v %v %v, want the local copy", st, ok, err)
+	}
+	if err := f.Put(ctx, State{UserID: "u1", Language: "pt"}); err != nil {
+		t.Fatalf("put while down: %v", err)
+	}
+	healthy = true // reported healthy but the read fails: still answered locally
+	if st, ok, err := f.Get(ctx, "u1"); err != nil || !ok || st.Language != "pt" {
+		t.Fatalf("failed shared read = %+v %v %v, want the local copy", st, ok, err)
+	}
+}
