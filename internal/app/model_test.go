@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pamtravel/pam/internal/apptest"
+	"github.com/pamtravel/pam/internal/llm"
 	"github.com/pamtravel/pam/internal/llm/llmtest"
 	"github.com/pamtravel/pam/protocol"
 )
@@ -109,5 +110,28 @@ func TestLogoutMidTurnStopsTools(t *testing.T) {
 	s.Do(t, "GET", "/api/v1/expenses", login.AccessToken, nil).JSON(t, &exp)
 	if len(exp.Items) != 0 {
 		t.Fatalf("%d expenses written after logout", len(exp.Items))
+	}
+}
+
+// Past the user's daily model-spend ceiling, PAM answers with the rules brain.
+func TestSpendCeilingSwitchesToRules(t *testing.T) {
+	f := llmtest.NewAnthropic(t)
+	expensive := llmtest.Text("Hello from Claude.")
+	expensive.Usage = llm.Usage{InputTokens: 2_000_000, OutputTokens: 100_000}
+	f.Always(expensive)
+	s := apptest.Start(t, map[string]string{"PAM_MODEL": "anthropic:claude-sonnet-4-5,rules", "ANTHROPIC_API_KEY": "test-key-generated",
+		"PAM_ANTHROPIC_BASE_URL": f.BaseURL(), "PAM_MODEL_CEILING_USER_DAILY": "1.00"})
+	u := s.Register(t)
+	first := mustChat(t, s, u.AccessToken, "hello there")
+	if first.Degraded || !strings.HasPrefix(first.Source, "anthropic:") {
+		t.Fatalf("first turn = %+v", first)
+	}
+	second := mustChat(t, s, u.AccessToken, "I spent $3 on coffee")
+	if second.Source != "rules" || !second.Degraded || f.Count() != 1 {
+		t.Fatalf("past the ceiling: %+v (model called %d times)", second, f.Count())
+	}
+	other := s.Register(t)
+	if out := mustChat(t, s, other.AccessToken, "hello there"); !strings.HasPrefix(out.Source, "anthropic:") {
+		t.Fatalf("another user was cut off too: %+v", out)
 	}
 }
