@@ -105,6 +105,8 @@ var routeTable = []routeCase{
 	{pattern: "GET /api/v1/vehicles", access: user, attacks: []attack{{method: "GET", path: "/api/v1/vehicles?user_id={A:user}&id={A:vehicle}"}}},
 
 	{pattern: "GET /api/v1/admin/dead-letters", access: admin},
+	{pattern: "POST /api/v1/admin/dead-letters/{id}/retry", access: admin, path: "/api/v1/admin/dead-letters/none/retry"},
+	{pattern: "DELETE /api/v1/admin/dead-letters/{id}", access: admin, path: "/api/v1/admin/dead-letters/none"},
 	{pattern: "GET /api/v1/admin/audit", access: admin},
 	{pattern: "GET /api/v1/observability/metrics", access: admin},
 
@@ -162,6 +164,7 @@ var routeTable = []routeCase{
 	{pattern: "POST /api/v1/admin/cache/warm", access: admin},
 	{pattern: "POST /api/v1/admin/cache/clear", access: admin},
 	{pattern: "GET /api/v1/admin/security", access: admin},
+	{pattern: "GET /api/v1/admin/security/status", access: admin},
 	{pattern: "POST /api/v1/admin/security/reset", access: admin},
 	{pattern: "GET /api/v1/admin/ratelimit/{user_id}", access: admin, path: "/api/v1/admin/ratelimit/{A:user}"},
 }

@@ -235,19 +235,6 @@ func (s *server) handleTools(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *server) handleDeadLetters(w http.ResponseWriter, r *http.Request) error {
-	p, err := page(r)
-	if err != nil {
-		return err
-	}
-	items, next, err := s.store.ListDeadLetters(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	writeList(w, items, next)
-	return nil
-}
-
 func (s *server) handleAudit(w http.ResponseWriter, r *http.Request) error {
 	p, err := page(r)
 	if err != nil {

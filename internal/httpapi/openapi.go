@@ -34,6 +34,8 @@ var documented = []apiRoute{
 	{"get", "/api/v1/calendar", "Calendar events", true},
 	{"get", "/api/v1/vehicles", "Vehicles", true},
 	{"get", "/api/v1/admin/dead-letters", "Dead-lettered work (admin)", true},
+	{"post", "/api/v1/admin/dead-letters/{id}/retry", "Run a dead-lettered turn again (admin)", true},
+	{"delete", "/api/v1/admin/dead-letters/{id}", "Discard a dead letter (admin)", true},
 	{"get", "/api/v1/admin/audit", "Audit log (admin)", true},
 }
 

@@ -157,6 +157,8 @@ func (s *server) routes(mux *http.ServeMux, web, prom http.Handler) {
 	mux.Handle("GET /api/v1/vehicles", authed(handlerFunc(s.handleVehicles)))
 
 	mux.Handle("GET /api/v1/admin/dead-letters", admin(handlerFunc(s.handleDeadLetters)))
+	mux.Handle("POST /api/v1/admin/dead-letters/{id}/retry", admin(handlerFunc(s.handleRetryDeadLetter)))
+	mux.Handle("DELETE /api/v1/admin/dead-letters/{id}", admin(handlerFunc(s.handleDiscardDeadLetter)))
 	mux.Handle("GET /api/v1/admin/audit", admin(handlerFunc(s.handleAudit)))
 	mux.Handle("GET /api/v1/observability/metrics", admin(handlerFunc(s.handleObservability)))
 
@@ -197,6 +199,7 @@ func (s *server) routes(mux *http.ServeMux, web, prom http.Handler) {
 	mux.Handle("POST /api/v1/admin/cache/warm", admin(handlerFunc(s.handleCacheWarm)))
 	mux.Handle("POST /api/v1/admin/cache/clear", admin(handlerFunc(s.handleCacheClear)))
 	mux.Handle("GET /api/v1/admin/security", admin(handlerFunc(s.handleSecurityStatus)))
+	mux.Handle("GET /api/v1/admin/security/status", admin(handlerFunc(s.handleSecurityStatus)))
 	mux.Handle("POST /api/v1/admin/security/reset", admin(handlerFunc(s.handleSecurityReset)))
 	mux.Handle("GET /api/v1/admin/ratelimit/{user_id}", admin(handlerFunc(s.handleRateLimitStatus)))
 
