@@ -122,7 +122,8 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		return nil, fmt.Errorf("chat page: %w", err)
 	}
 	c.handler = httpapi.NewServer(httpapi.Deps{
-		Log: log, Store: c.store, Auth: c.auth, Delivery: c.delivery, Tools: c.executor,
+		Audit: c.audit.Record,
+		Log:   log, Store: c.store, Auth: c.auth, Delivery: c.delivery, Tools: c.executor,
 		Limiter: c.scale.userLimiter, Metrics: c.metrics, Ready: c.readiness, Web: webHandler,
 		Prom: c.metrics.Handler(),
 		Config: httpapi.Config{UserPerMinute: cfg.LimitUserPerMin, Heartbeat: cfg.Heartbeat,

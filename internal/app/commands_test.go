@@ -45,6 +45,14 @@ func TestOperatorCommands(t *testing.T) {
 	if r := s.Do(t, "GET", "/api/v1/admin/audit", login.AccessToken, nil); r.Status != 200 {
 		t.Fatalf("admin audit: %d %s", r.Status, r.Body)
 	}
+	// Admin actions are themselves audited.
+	var audit struct {
+		Items []struct{ Kind, Action, UserID string } `json:"items"`
+	}
+	s.Do(t, "GET", "/api/v1/admin/audit", login.AccessToken, nil).JSON(t, &audit)
+	if len(audit.Items) == 0 || audit.Items[0].Kind != "admin" || audit.Items[0].Action != "GET /api/v1/admin/audit" {
+		t.Fatalf("admin action not audited: %+v", audit.Items)
+	}
 	u := s.Register(t)
 	if r := s.Do(t, "GET", "/api/v1/admin/audit", u.AccessToken, nil); r.Status != 403 || r.ErrorCode() != "FORBIDDEN" {
 		t.Fatalf("user on admin route: %d %s", r.Status, r.Body)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -188,9 +189,31 @@ func (s *server) requireAdmin(next http.Handler) http.Handler {
 				return pamerr.New(pamerr.Forbidden, "this needs an administrator")
 			}
 		}
-		next.ServeHTTP(w, r)
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		start := time.Now()
+		next.ServeHTTP(rec, r)
+		s.auditAdmin(r, rec.status, time.Since(start))
 		return nil
 	})
+}
+
+// auditAdmin records every admin request in the audit log: who did what, when, from where.
+func (s *server) auditAdmin(r *http.Request, status int, d time.Duration) {
+	if s.audit == nil {
+		return
+	}
+	outcome := "ok"
+	if status >= 400 {
+		outcome = "error " + strconv.Itoa(status)
+	}
+	rec := store.AuditRecord{
+		UserID: claimsFrom(r.Context()).UserID, RequestID: requestID(r.Context()), Kind: "admin",
+		Action: r.Method + " " + r.URL.Path, Outcome: outcome, DurationMs: d.Milliseconds(),
+		ClientAddr: clientAddr(r), UserAgent: r.UserAgent(),
+	}
+	if err := s.audit(context.WithoutCancel(r.Context()), rec); err != nil {
+		loggerFrom(r.Context()).Error("audit admin action", "error", err)
+	}
 }
 
 // clientAddr is the peer address (a proxy's X-Forwarded-For is not trusted by default).

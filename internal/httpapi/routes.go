@@ -71,9 +71,11 @@ type Deps struct {
 	Limiter  ratelimit.Limiter
 	Metrics  Metrics
 	Ready    Readiness
-	Web      http.Handler // the chat page
-	Prom     http.Handler // /metrics
-	Config   Config
+	// Audit records admin actions in the append-only audit log; nil records nothing.
+	Audit  func(ctx context.Context, r store.AuditRecord) error
+	Web    http.Handler // the chat page
+	Prom   http.Handler // /metrics
+	Config Config
 	// Connections counts open WebSockets (observe.Metrics.Connections).
 	Connections Gauge
 	// OnShutdown registers the drain of WebSockets and long-polls, to run
@@ -95,12 +97,13 @@ type server struct {
 	cfg      Config
 	rt       *realtime
 	ops      Ops
+	audit    func(ctx context.Context, r store.AuditRecord) error
 }
 
 // NewServer returns PAM's HTTP handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{log: d.Log, store: d.Store, auth: d.Auth, delivery: d.Delivery, tools: d.Tools,
-		limiter: d.Limiter, metrics: d.Metrics, ready: d.Ready, cfg: d.Config}
+		limiter: d.Limiter, metrics: d.Metrics, ready: d.Ready, cfg: d.Config, audit: d.Audit}
 	if s.metrics == nil {
 		s.metrics = nopMetrics{}
 	}
