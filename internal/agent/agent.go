@@ -153,7 +153,7 @@ func (a *Agent) Run(ctx context.Context, in Input, emit Emitter) (*Output, error
 	if err != nil {
 		return nil, err
 	}
-	t := &turn{agent: a, in: in, emit: emit, out: &Output{Notes: notes}}
+	t := &turn{agent: a, in: in, emit: emit, out: &Output{}, notices: notes}
 	if err := t.loop(ctx, req); err != nil {
 		return nil, err
 	}
@@ -168,6 +168,7 @@ type turn struct {
 	out      *Output
 	mu       sync.Mutex
 	banners  []string
+	notices  []string // always shown (a long conversation)
 	streamed bool
 }
 
@@ -305,6 +306,10 @@ func (t *turn) finish() {
 	}
 	if t.out.Degraded && len(t.out.Notes) > 0 {
 		t.out.Text += "\n\n(" + strings.Join(t.out.Notes, " ") + ")"
+	}
+	if len(t.notices) > 0 {
+		t.out.Text += "\n\n(" + strings.Join(t.notices, " ") + ")"
+		t.out.Notes = appendUnique(t.out.Notes, t.notices...)
 	}
 }
 

@@ -226,3 +226,37 @@ func TestLongHistoryIsSummarized(t *testing.T) {
 		t.Fatalf("sent %d messages, want 13", len(msgs))
 	}
 }
+
+// Above 90 % of the model's context window the older history is folded into
+// a summary before sending; above 75 % the reply carries a notice.
+func TestNearlyFullWindowIsSummarized(t *testing.T) {
+	h := &fakeHistory{}
+	long := strings.Repeat("We talked about the road to Moab at length. ", 180) // ~8 KB
+	for i := 0; i < 10; i++ {
+		h.msgs = append(h.msgs,
+			store.Message{ID: fmt.Sprint("u", i), Role: store.MessageUser, Content: fmt.Sprintf("Question %d. ", i) + long},
+			store.Message{ID: fmt.Sprint("a", i), Role: store.MessageAssistant, Content: fmt.Sprintf("Answer %d. ", i) + long})
+	}
+	m := &scripted{reply: func(int, *llm.Request) *llm.Response { return text("fine") }}
+	var running, maxRunning int32
+	a := agent.New(m, executor(t, &running, &maxRunning), h, nil, nil, agent.Config{})
+	in := input()
+	in.ConversationID = "c1"
+	out, err := a.Run(context.Background(), in, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := m.reqs[0]
+	if got := llm.EstimateTokens(req); got*10 > llm.ContextWindow(m.Name())*9 {
+		t.Fatalf("request still %d tokens of %d", got, llm.ContextWindow(m.Name()))
+	}
+	if !strings.Contains(req.Messages[0].Text(), "<conversation_summary>") || !strings.Contains(req.Messages[0].Text(), "Question 0.") {
+		t.Fatalf("older history not summarized: %.200q", req.Messages[0].Text())
+	}
+	if last := req.Messages[len(req.Messages)-1].Text(); last != in.Text {
+		t.Fatalf("the new message was not sent last: %.80q", last)
+	}
+	if !strings.Contains(out.Text, "getting long") {
+		t.Errorf("no long-conversation notice in %q", out.Text)
+	}
+}

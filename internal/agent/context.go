@@ -82,11 +82,7 @@ func (a *Agent) loadHistory(ctx context.Context, in Input) ([]llm.Message, []str
 	}
 	older, recent := msgs[:len(msgs)-keep], msgs[len(msgs)-keep:]
 	summary := a.summaries.get(in.ConversationID, older, func(msgs []store.Message) string { return a.summarize(ctx, in, msgs) })
-	out := []llm.Message{
-		{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: "<conversation_summary>\n" + summary + "\n</conversation_summary>"}}},
-		{Role: llm.RoleAssistant, Content: []llm.Block{{Type: llm.BlockText, Text: "Noted, I have the earlier conversation in mind."}}},
-	}
-	return append(out, toModel(recent)...), nil, nil
+	return append(summaryPair(summary), toModel(recent)...), nil, nil
 }
 
 // dropCurrent removes the just-stored user message (it is sent separately).
@@ -121,19 +117,47 @@ func toModel(msgs []store.Message) []llm.Message {
 }
 
 // fitWindow keeps the request inside the model's context window: above 90 %
-// the oldest history is dropped (the summary stays), above 75 % a notice is added.
+// the older half of the history is folded into a summary (repeatedly), above
+// 75 % a notice is added.
 func (a *Agent) fitWindow(req *llm.Request) []string {
 	window := llm.ContextWindow(a.model.Name())
 	if window <= 0 {
 		return nil
 	}
-	for llm.EstimateTokens(req)*10 > window*9 && len(req.Messages) > 3 {
-		req.Messages = req.Messages[2:]
+	long := llm.EstimateTokens(req)*4 > window*3
+	for llm.EstimateTokens(req)*10 > window*9 {
+		history := req.Messages[:len(req.Messages)-1]
+		n := len(history) / 2 &^ 1 // an even count keeps user/assistant alternation
+		if n < 4 {
+			break
+		}
+		req.Messages = append(summaryPair(digest(history[:n])), req.Messages[n:]...)
 	}
-	if llm.EstimateTokens(req)*4 > window*3 {
+	if long {
 		return []string{"This conversation is getting long; starting a new one will keep answers quick."}
 	}
 	return nil
+}
+
+// summaryPair presents a summary to the model as an exchange it already had.
+func summaryPair(summary string) []llm.Message {
+	return []llm.Message{
+		{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: "<conversation_summary>\n" + summary + "\n</conversation_summary>"}}},
+		{Role: llm.RoleAssistant, Content: []llm.Block{{Type: llm.BlockText, Text: "Noted, I have the earlier conversation in mind."}}},
+	}
+}
+
+// digest is the extractive summary of model messages (first sentence of each).
+func digest(msgs []llm.Message) string {
+	lines := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		who := "User"
+		if m.Role == llm.RoleAssistant {
+			who = "PAM"
+		}
+		lines = append(lines, who+": "+firstSentence(m.Text()))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // summaryCache keeps extractive summaries per conversation and boundary message.
@@ -224,8 +248,8 @@ func firstSentence(s string) string {
 	if i := strings.IndexAny(s, ".!?"); i > 0 && i < 200 {
 		return s[:i+1]
 	}
-	if len(s) > 200 {
-		return s[:200] + "…"
+	if r := []rune(s); len(r) > 200 {
+		return string(r[:200]) + "…"
 	}
 	return s
 }
