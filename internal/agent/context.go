@@ -201,13 +201,41 @@ func (c *summaryCache) get(conversationID string, older []store.Message, summari
 	return text
 }
 
+// SummaryRunner runs the model summary of older history as non-critical
+// work. When the agent's History also implements it, RunSummary either runs
+// fn to completion and returns nil, or returns an error once the work is
+// shed under load (or ctx ends); the agent then uses the extractive summary.
+type SummaryRunner interface {
+	RunSummary(ctx context.Context, fn func(ctx context.Context)) error
+}
+
 // summarize asks the model for a summary of older history, falling back to
-// the extractive one under the rules brain or when the model fails.
+// the extractive one under the rules brain, when the model fails, or when
+// summaries are shed under load.
 func (a *Agent) summarize(ctx context.Context, in Input, msgs []store.Message) string {
 	extractive := Summarize(msgs)
 	if a.model.Name() == "rules" {
 		return extractive
 	}
+	r, ok := a.history.(SummaryRunner)
+	if !ok {
+		return a.modelSummary(ctx, in, extractive)
+	}
+	res := make(chan string, 1)
+	if err := r.RunSummary(ctx, func(ctx context.Context) { res <- a.modelSummary(ctx, in, extractive) }); err != nil {
+		return extractive
+	}
+	select {
+	case text := <-res:
+		return text
+	default:
+		return extractive
+	}
+}
+
+// modelSummary asks the model to summarize the extractive digest of older
+// history, returning the digest itself when the model fails.
+func (a *Agent) modelSummary(ctx context.Context, in Input, extractive string) string {
 	ctx, cancel := context.WithTimeout(ctx, 8*time.Second)
 	defer cancel()
 	resp, err := a.model.Generate(ctx, &llm.Request{

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
 
 	"github.com/pamtravel/pam/internal/cache"
 	"github.com/pamtravel/pam/internal/chaos"
@@ -61,6 +62,12 @@ func (c *components) setupObserve(ctx context.Context) error {
 		return fmt.Errorf("config: PAM_OTLP_ENDPOINT: %w", err)
 	}
 	o.spend = &observe.Spend{DailyBudget: cfg.Observe.ModelBudgetDaily, MonthlyBudget: cfg.Observe.ModelBudgetMonthly}
+	if o.spend.DailyBudget.IsZero() && cfg.ModelDaily != "" {
+		// Without its own budget the alert watches the hard daily ceiling.
+		if d, err := decimal.NewFromString(cfg.ModelDaily); err == nil {
+			o.spend.DailyBudget = d
+		}
+	}
 	host, _ := os.Hostname()
 	var notifier observe.Notifier
 	if cfg.Observe.AlertWebhookURL != "" {

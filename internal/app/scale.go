@@ -34,6 +34,7 @@ type scaleParts struct {
 	turnStore   store.Store // the store as the turn path sees it: user context read through the cache
 	sessions    session.Store
 	maintenance *delivery.Maintenance
+	writes      *writeBehind // non-turn writes kept and replayed across database outages
 }
 
 // buildScale connects to Redis when configured and chooses every shared part.
@@ -54,7 +55,11 @@ func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 		if c.cache == nil {
 			c.cache = cache.NewMemory(cache.MemoryOptions{})
 		}
+		raw := c.store
 		c.store, s.turnStore = withUserContextCache(c.store, c.cache, cache.DefaultTiers().UserContext, c.log)
+		s.writes = newWriteBehind(raw, c.log)
+		s.writes.work = s.work
+		c.store = s.writes.wrap(c.store)
 	}()
 	if cfg.RedisURL == "" {
 		s.sessions = session.NewMemory(0)
@@ -109,7 +114,8 @@ func (c *components) enableMaintenance(cfg *config.Config) error {
 
 // runScale runs the instance's scale-out background work until ctx ends:
 // the maintenance spool's replay and stale-turn sweep, CPU sampling for load
-// shedding, the low-priority work queue, the daily cache warming, and with
+// shedding, the low-priority work queue, the replay of deferred writes, the
+// daily cache warming, and with
 // Redis its health monitor and the cross-instance broker.
 func (c *components) runScale(ctx context.Context) error {
 	s := c.scale
@@ -121,6 +127,7 @@ func (c *components) runScale(ctx context.Context) error {
 	}
 	go s.shedder.Run(ctx)
 	go s.work.Run(ctx)
+	go s.writes.Run(ctx)
 	go c.runWarming(ctx, c.cfg)
 	if s.redis == nil {
 		return nil
@@ -193,6 +200,9 @@ func (c *components) scaleView() any {
 			v["redis"] = "down: " + s.redis.LastError()
 		}
 		v["broker_dropped"] = s.broker.Dropped()
+	}
+	if s.writes != nil {
+		v["deferred_writes"] = s.writes.stats()
 	}
 	if s.maintenance != nil {
 		spooled, drained := s.maintenance.Stats()

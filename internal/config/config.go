@@ -191,7 +191,7 @@ var settings = []setting{
 	{"limit-user-per-min", "PAM_LIMIT_USER_PER_MIN", "100", "requests a minute per user across /api/v1", integer(func(c *Config) *int { return &c.LimitUserPerMin }, 1)},
 	{"max-concurrent-turns", "PAM_MAX_CONCURRENT_TURNS", "10", "concurrent turns per user", integer(func(c *Config) *int { return &c.MaxConcurrentTurns }, 1)},
 	{"max-message-chars", "PAM_MAX_MESSAGE_CHARS", "10000", "longest chat message", integer(func(c *Config) *int { return &c.MaxMessageChars }, 1)},
-	{"turn-workers", "PAM_TURN_WORKERS", "16", "turns run at once per instance for WebSocket clients (turns mostly wait on the model)", integer(func(c *Config) *int { return &c.TurnWorkers }, 1)},
+	{"turn-workers", "PAM_TURN_WORKERS", "256", "turns run at once per instance for WebSocket clients (turns mostly wait on the model)", integer(func(c *Config) *int { return &c.TurnWorkers }, 1)},
 	{"queue-depth", "PAM_QUEUE_DEPTH", "100", "queued turns before OVERLOADED", integer(func(c *Config) *int { return &c.QueueDepth }, 1)},
 	{"attempt-timeout", "PAM_ATTEMPT_TIMEOUT", "10s", "one model attempt", duration(func(c *Config) *time.Duration { return &c.AttemptTimeout })},
 	{"turn-deadline", "PAM_TURN_DEADLINE", "30s", "a whole turn", duration(func(c *Config) *time.Duration { return &c.TurnDeadline })},

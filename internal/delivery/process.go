@@ -31,25 +31,64 @@ func (s *Service) Process(ctx context.Context, t *store.Turn, in Inbound, live f
 	}
 	defer s.inflight.Delete(t.ID)
 	var lastErr error
-	for attempt := t.Attempts + 1; attempt <= s.cfg.MaxAttempts; attempt++ {
+	for attempt := t.Attempts + 1; attempt <= s.cfg.MaxAttempts; {
 		res, err := s.attempt(ctx, t, in, live)
 		if err == nil {
 			return res, nil
 		}
 		lastErr = err
+		if busy(err) {
+			// A busy or unreachable database is not the turn's fault: wait as
+			// told and try again, without using up an attempt; when the caller
+			// gives up, the turn stays pending (answered on a retry of the same
+			// id, by the sweep, or at the next start), never dead-lettered.
+			if !sleepCtx(ctx, retryWait(err)) {
+				s.recordAttempt(t, err, false)
+				return nil, pamerr.Wrap(err, pamerr.Overloaded, "Your message is saved and will be answered shortly.")
+			}
+			continue
+		}
 		if ctx.Err() != nil {
 			return nil, pamerr.Wrap(err, pamerr.Overloaded, "Your message is saved and will be answered shortly.")
 		}
 		final := attempt == s.cfg.MaxAttempts
-		if _, ferr := s.store.FailTurnAttempt(context.WithoutCancel(ctx), t.ID, err.Error(), final); ferr != nil {
-			s.log.Error("record failed attempt", "turn_id", t.ID, "error", ferr)
-		}
+		s.recordAttempt(t, err, final)
 		s.log.Warn("turn attempt failed", "turn_id", t.ID, "attempt", attempt, "error", err)
 		if !final {
 			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 		}
+		attempt++
 	}
 	return s.deadLetter(context.WithoutCancel(ctx), t, lastErr)
+}
+
+func (s *Service) recordAttempt(t *store.Turn, err error, final bool) {
+	if _, ferr := s.store.FailTurnAttempt(context.Background(), t.ID, err.Error(), final); ferr != nil {
+		s.log.Error("record failed attempt", "turn_id", t.ID, "error", ferr)
+	}
+}
+
+// busy reports a transient infrastructure refusal (pool exhausted, database down).
+func busy(err error) bool {
+	c := pamerr.CodeOf(err)
+	return c == pamerr.Overloaded || c == pamerr.Maintenance
+}
+
+// retryWait is the refusal's retry hint, kept between 200 ms and 5 s.
+func retryWait(err error) time.Duration {
+	d := pamerr.RetryAfterOf(err)
+	return min(max(d, 200*time.Millisecond), 5*time.Second)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live func(Frame)) (*Result, error) {

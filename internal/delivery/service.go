@@ -293,12 +293,23 @@ func (s *Service) Chat(ctx context.Context, in Inbound, live func(Frame)) (*Resu
 	if err != nil {
 		return nil, nil, err
 	}
-	if acc.Duplicate {
+	if acc.Duplicate && !s.abandoned(acc.Turn) {
 		res, err := s.WaitResult(ctx, acc.Turn)
 		return res, acc, err
 	}
 	res, err := s.Process(ctx, acc.Turn, in, live)
 	return res, acc, err
+}
+
+// abandoned reports a pending turn whose processing gave up after a failed
+// attempt and that no one here is running: a client's retry of the same id
+// takes it over instead of waiting for the sweep or a restart.
+func (s *Service) abandoned(t *store.Turn) bool {
+	if t.Status != store.TurnPending || t.Attempts == 0 {
+		return false
+	}
+	_, running := s.inflight.Load(t.ID)
+	return !running
 }
 
 // WaitResult returns the answer of an already accepted turn, waiting for it

@@ -40,12 +40,27 @@ func writeList[T any](w http.ResponseWriter, items []T, next string) {
 
 func userID(r *http.Request) string { return claimsFrom(r.Context()).UserID }
 
+// historyReader is a store that serves read-only history queries somewhere
+// cheaper than the primary (a read replica, falling back to the primary).
+type historyReader interface {
+	HistoryReads() store.Store
+}
+
+// history is where the conversation and message lists read: the store's
+// history reader when it has one, the store itself otherwise.
+func (s *server) history() store.Store {
+	if h, ok := s.store.(historyReader); ok {
+		return h.HistoryReads()
+	}
+	return s.store
+}
+
 func (s *server) handleConversations(w http.ResponseWriter, r *http.Request) error {
 	p, err := page(r)
 	if err != nil {
 		return err
 	}
-	items, next, err := s.store.ListConversations(r.Context(), userID(r), p)
+	items, next, err := s.history().ListConversations(r.Context(), userID(r), p)
 	if err != nil {
 		return err
 	}
@@ -59,13 +74,14 @@ func (s *server) handleMessages(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id := r.PathValue("id")
-	if _, err := s.store.ConversationByID(r.Context(), userID(r), id); err != nil {
+	h := s.history()
+	if _, err := h.ConversationByID(r.Context(), userID(r), id); err != nil {
 		if store.IsNotFound(err) {
 			return notFound("conversation")
 		}
 		return err
 	}
-	items, next, err := s.store.ListMessages(r.Context(), userID(r), id, p)
+	items, next, err := h.ListMessages(r.Context(), userID(r), id, p)
 	if err != nil {
 		return err
 	}

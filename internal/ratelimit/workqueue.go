@@ -71,6 +71,7 @@ type workItem struct {
 	prio Priority
 	seq  uint64 // FIFO within a priority
 	run  func(ctx context.Context)
+	skip func() // called instead of run when the item is shed or dropped; may be nil
 }
 
 type workHeap []workItem
@@ -114,6 +115,32 @@ var ErrShed = pamerr.New(pamerr.Overloaded, "skipped: the server is shedding non
 // when the queue is full, and returns ErrShed for non-critical work while the
 // machine is overloaded.
 func (q *WorkQueue) Submit(p Priority, run func(ctx context.Context)) error {
+	return q.submit(p, run, nil)
+}
+
+// Do runs fn at priority p on the queue's workers and waits for it. It
+// returns ErrShed when the work is shed under load (at submission or when a
+// worker picks it up), an OVERLOADED error when the queue is full or
+// closing, and ctx's error when ctx ends first; fn is then left to finish on
+// its own, with ctx ended. Only a nil return means fn ran to completion.
+func (q *WorkQueue) Do(ctx context.Context, p Priority, fn func(ctx context.Context)) error {
+	done := make(chan error, 1)
+	err := q.submit(p, func(context.Context) {
+		fn(ctx)
+		done <- nil
+	}, func() { done <- ErrShed })
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (q *WorkQueue) submit(p Priority, run func(ctx context.Context), skip func()) error {
 	if !p.Critical() && q.cfg.Load != nil && q.cfg.Load.Overloaded() {
 		q.shed[clampPrio(p)].Add(1)
 		return ErrShed
@@ -128,7 +155,7 @@ func (q *WorkQueue) Submit(p Priority, run func(ctx context.Context)) error {
 		return &pamerr.Error{Code: pamerr.Overloaded, Message: "PAM is very busy right now; please try again in a moment.", RetryAfter: q.cfg.RetryAfter}
 	}
 	q.seq++
-	heap.Push(&q.items, workItem{prio: p, seq: q.seq, run: run})
+	heap.Push(&q.items, workItem{prio: p, seq: q.seq, run: run, skip: skip})
 	q.cond.Signal()
 	return nil
 }
@@ -183,8 +210,15 @@ func (q *WorkQueue) Run(ctx context.Context) {
 	<-ctx.Done()
 	q.mu.Lock()
 	q.closed = true
+	dropped := q.items
+	q.items = nil
 	q.cond.Broadcast()
 	q.mu.Unlock()
+	for _, it := range dropped {
+		if it.skip != nil {
+			it.skip()
+		}
+	}
 	wg.Wait()
 }
 
@@ -202,6 +236,9 @@ func (q *WorkQueue) work(ctx context.Context) {
 		q.mu.Unlock()
 		if !it.prio.Critical() && q.cfg.Load != nil && q.cfg.Load.Overloaded() {
 			q.shed[clampPrio(it.prio)].Add(1)
+			if it.skip != nil {
+				it.skip()
+			}
 			continue
 		}
 		it.run(ctx)
