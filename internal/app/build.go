@@ -122,8 +122,9 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		return nil, fmt.Errorf("chat page: %w", err)
 	}
 	c.handler = httpapi.NewServer(httpapi.Deps{
-		Audit: c.audit.Record,
-		Log:   log, Store: c.store, Auth: c.auth, Delivery: c.delivery, Tools: c.executor,
+		Audit:  c.audit.Record,
+		Report: c.reportError,
+		Log:    log, Store: c.store, Auth: c.auth, Delivery: c.delivery, Tools: c.executor,
 		Limiter: c.scale.userLimiter, Metrics: c.metrics, Ready: c.readiness, Web: webHandler,
 		Prom: c.metrics.Handler(),
 		Config: httpapi.Config{UserPerMinute: cfg.LimitUserPerMin, Heartbeat: cfg.Heartbeat,
@@ -181,4 +182,13 @@ func (c *components) readiness(ctx context.Context) (string, map[string]string) 
 func redactString(s string) string {
 	out, _ := safety.Redact(s)
 	return out
+}
+
+// reportError sends an error answered to a user through the one taxonomy.
+func (c *components) reportError(ctx context.Context, transport string, err error) {
+	if c.obs == nil || c.obs.reporter == nil {
+		c.log.ErrorContext(ctx, "error", "transport", transport, "error", err)
+		return
+	}
+	c.obs.reporter.Report(ctx, transport, err)
 }

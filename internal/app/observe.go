@@ -16,6 +16,7 @@ import (
 	"github.com/pamtravel/pam/internal/chaos"
 	"github.com/pamtravel/pam/internal/delivery"
 	"github.com/pamtravel/pam/internal/external"
+	"github.com/pamtravel/pam/internal/httpapi"
 	"github.com/pamtravel/pam/internal/llm"
 	"github.com/pamtravel/pam/internal/observe"
 	"github.com/pamtravel/pam/internal/safety"
@@ -77,7 +78,7 @@ func (c *components) setupObserve(ctx context.Context) error {
 	o.monitor = &observe.Monitor{Metrics: c.metrics, Alerts: o.alerts,
 		Connections: func() int { return int(gaugeValue(c.metrics)) }}
 	c.metrics.OnSlowQuery(o.monitor.SlowQuery)
-	o.reporter = &observe.Reporter{Log: c.log, Metrics: c.metrics, Alerts: o.alerts}
+	o.reporter = &observe.Reporter{Log: c.log, Metrics: c.metrics, Alerts: o.alerts, FromContext: httpapi.Logger}
 	if cfg.IsPostgres() {
 		if pool, err := pgxpool.New(ctx, cfg.DatabaseURL); err == nil {
 			o.advisorPool = pool

@@ -77,8 +77,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if ra := pamerr.RetryAfterOf(err); ra > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((ra+999_999_999)/1_000_000_000)))
 	}
-	log := loggerFrom(r.Context())
-	if status >= 500 {
+	if report, ok := r.Context().Value(keyReporter).(ErrorReporter); ok && report != nil {
+		report(r.Context(), "http", err) // one taxonomy: logs (stack for unknown errors), metrics, alerts
+	} else if log := loggerFrom(r.Context()); status >= 500 {
 		log.Error("request failed", "code", code, "category", pamerr.CategoryOf(err), "error", err)
 	} else {
 		log.Info("request refused", "code", code, "error", err)

@@ -24,13 +24,25 @@ const (
 	keyRequestID ctxKey = iota
 	keyLogger
 	keyClaims
+	keyReporter
 )
+
+// ErrorReporter handles an error answered to a user: it logs it with the
+// request's logger (a stack trace for unknown errors), counts it by category
+// and alerts on unknown ones.
+type ErrorReporter func(ctx context.Context, transport string, err error)
 
 var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
 
 func requestID(ctx context.Context) string {
 	id, _ := ctx.Value(keyRequestID).(string)
 	return id
+}
+
+// Logger returns the request's logger (with request_id and user_id) or nil.
+func Logger(ctx context.Context) *slog.Logger {
+	l, _ := ctx.Value(keyLogger).(*slog.Logger)
+	return l
 }
 
 func loggerFrom(ctx context.Context) *slog.Logger {

@@ -71,6 +71,8 @@ type Deps struct {
 	Limiter  ratelimit.Limiter
 	Metrics  Metrics
 	Ready    Readiness
+	// Report handles errors answered to users (the error taxonomy); nil logs them.
+	Report ErrorReporter
 	// Audit records admin actions in the append-only audit log; nil records nothing.
 	Audit  func(ctx context.Context, r store.AuditRecord) error
 	Web    http.Handler // the chat page
@@ -121,7 +123,13 @@ func NewServer(d Deps) http.Handler {
 	}
 	mux := http.NewServeMux()
 	s.routes(mux, d.Web, d.Prom)
-	return withRequest(s.log, s.metrics)(mux)
+	var h http.Handler = mux
+	if d.Report != nil {
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyReporter, d.Report)))
+		})
+	}
+	return withRequest(s.log, s.metrics)(h)
 }
 
 func (s *server) routes(mux *http.ServeMux, web, prom http.Handler) {

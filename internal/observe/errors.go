@@ -16,6 +16,9 @@ type Reporter struct {
 	Log     *slog.Logger
 	Metrics *Metrics
 	Alerts  *Alerts // nil: unknown errors are logged and counted only
+	// FromContext, when set, returns the request's logger (carrying its
+	// request and user ids); Log is used when it returns nil.
+	FromContext func(ctx context.Context) *slog.Logger
 }
 
 // Report handles err answered on transport and returns its code and the
@@ -29,6 +32,11 @@ func (r *Reporter) Report(ctx context.Context, transport string, err error) (pam
 		r.Metrics.ObserveError(transport, err)
 	}
 	log := r.Log
+	if r.FromContext != nil {
+		if l := r.FromContext(ctx); l != nil {
+			log = l
+		}
+	}
 	if log == nil {
 		log = slog.Default()
 	}
