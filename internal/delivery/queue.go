@@ -173,3 +173,11 @@ func (s *Service) Drain(ctx context.Context) {
 	}
 	q.cancel()
 }
+
+// QueueDepth is how many turns are held (queued or running) for WebSocket clients.
+func (s *Service) QueueDepth() int {
+	q := s.queue
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.held
+}
