@@ -238,3 +238,25 @@ func TestClientEventsAreShedUnderLoad(t *testing.T) {
 		})
 	}
 }
+
+func TestScaleViewCountsSkippedWorkAndDeferredWrites(t *testing.T) {
+	load := &loadSwitch{}
+	load.on.Store(true)
+	q := ratelimit.NewWorkQueue(ratelimit.WorkQueueConfig{Load: load})
+	f := &fakeWriteStore{writeErr: pamerr.New(pamerr.Maintenance, "the database is unavailable")}
+	w := newWriteBehind(f, slog.New(slog.DiscardHandler))
+	w.work = q
+	st := w.wrap(f)
+	_ = st.RecordClientEvents(context.Background(), []store.ClientEvent{{UserID: "u", Name: "e"}}) // shed
+	_ = st.SaveFeedback(context.Background(), &store.Feedback{UserID: "u", MessageID: "m", Rating: store.RatingUp})
+	_ = q.Do(context.Background(), ratelimit.Summary, func(context.Context) {})
+	c := &components{scale: &scaleParts{work: q, shedder: ratelimit.NewShedder(ratelimit.ShedderConfig{}), writes: w}}
+	v := c.scaleView().(map[string]any)
+	shed := v["work_queue"].(ratelimit.Stats).Shed
+	if shed["analytics"] != 1 || shed["summary"] != 1 {
+		t.Errorf("work_queue shed = %v, want one analytics write and one summary", shed)
+	}
+	if d := v["deferred_writes"].(writeStats); d.Deferred != 1 {
+		t.Errorf("deferred_writes = %+v, want the feedback deferred", d)
+	}
+}
