@@ -35,7 +35,7 @@ func TestOperatorCommands(t *testing.T) {
 	// The admin can log in to the server that shares the data dir, and sees the admin routes.
 	s := apptest.Start(t, map[string]string{"PAM_DATA_DIR": env["PAM_DATA_DIR"]})
 	var login struct {
-		AccessToken string `json:"access_token"`
+		AccessToken string                `json:"access_token"`
 		User        struct{ Role string } `json:"user"`
 	}
 	s.Do(t, "POST", "/api/v1/auth/login", "", map[string]string{"email": "boss@example.com", "password": "correct horse battery"}).JSON(t, &login)
