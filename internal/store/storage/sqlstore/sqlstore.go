@@ -16,6 +16,11 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
 )
@@ -166,9 +171,19 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(q querier) error
 // run acquires a connection within AcquireTimeout, runs fn (in a transaction
 // when inTx), retries with backoff on connection errors only, and logs the
 // operation when it is slower than SlowQuery.
-func (d *db) run(ctx context.Context, op string, pool *sql.DB, inTx, idempotent bool, fn func(q querier) error) error {
+func (d *db) run(ctx context.Context, op string, pool *sql.DB, inTx, idempotent bool, fn func(q querier) error) (err error) {
+	// One span per store operation, under the turn → model → tool spans
+	// (a no-op unless tracing is configured).
+	ctx, span := otel.Tracer("github.com/pamtravel/pam/store").Start(ctx, "db "+op,
+		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attribute.String("db.system", d.d.Name)))
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, "store operation failed")
+		}
+		span.End()
+	}()
 	start := time.Now()
-	var err error
 	for attempt := 0; ; attempt++ {
 		err = d.once(ctx, pool, inTx, fn)
 		if err == nil || attempt >= d.d.Retries || ctx.Err() != nil {
