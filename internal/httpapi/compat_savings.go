@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -116,11 +115,11 @@ func (a *compatAPI) handleGuarantee(w http.ResponseWriter, r *http.Request) erro
 
 // handleSavingsRecent answers GET /savings/recent?limit=10&days=30: newest first.
 func (a *compatAPI) handleSavingsRecent(w http.ResponseWriter, r *http.Request) error {
-	limit, err := queryInt(r, "limit", 10, 1, 100)
+	limit, err := intQuery(r, "limit", 10, 1, 100)
 	if err != nil {
 		return err
 	}
-	days, err := queryInt(r, "days", 30, 1, 366)
+	days, err := intQuery(r, "days", 30, 1, 366)
 	if err != nil {
 		return err
 	}
@@ -137,17 +136,6 @@ func (a *compatAPI) handleSavingsRecent(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-func queryInt(r *http.Request, name string, def, lo, hi int) (int, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, pamerr.Invalid(name, "%s must be a whole number from %d to %d", name, lo, hi)
-	}
-	return n, nil
-}
 
 // compatRecordSavings is POST /savings/record: amount_saved alone, or the
 // baseline and optimized costs it is the difference of.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -155,11 +154,7 @@ func (w *compatConn) authenticate(token, urlUser string) error {
 
 // read returns the next frame; an oversized one closes with 4009.
 func (w *compatConn) read() ([]byte, error) {
-	_, rd, err := w.c.Reader(w.ctx)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(io.LimitReader(rd, wsMaxFrame+1))
+	_, b, err := readFrame(w.ctx, w.c)
 	if err != nil {
 		return nil, err
 	}

@@ -132,11 +132,7 @@ func offStack(f func() error) error {
 
 // read returns the next text frame; an oversized one closes with 4009.
 func (w *wsConn) read() ([]byte, error) {
-	typ, rd, err := w.c.Reader(w.ctx)
-	if err != nil {
-		return nil, err
-	}
-	b, err := io.ReadAll(io.LimitReader(rd, wsMaxFrame+1))
+	typ, b, err := readFrame(w.ctx, w.c)
 	if err != nil {
 		return nil, err
 	}
@@ -378,4 +374,15 @@ func (w *wsConn) reauth(f protocol.ClientFrame) error {
 	}
 	w.setClaims(c)
 	return nil
+}
+
+// readFrame reads one frame, at most wsMaxFrame+1 bytes of it: a longer
+// frame comes back over the limit so the caller can close with 4009.
+func readFrame(ctx context.Context, c *websocket.Conn) (websocket.MessageType, []byte, error) {
+	typ, rd, err := c.Reader(ctx)
+	if err != nil {
+		return typ, nil, err
+	}
+	b, err := io.ReadAll(io.LimitReader(rd, wsMaxFrame+1))
+	return typ, b, err
 }
