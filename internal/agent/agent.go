@@ -27,7 +27,6 @@ type Tools interface {
 // History reads a conversation's stored messages.
 type History interface {
 	RecentMessages(ctx context.Context, userID, conversationID string, limit int) ([]store.Message, error)
-	CountMessages(ctx context.Context, userID, conversationID string) (int, error)
 }
 
 // Guard scans what flows into and out of the model. Nil means no scanning.

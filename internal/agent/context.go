@@ -59,18 +59,18 @@ func (a *Agent) loadHistory(ctx context.Context, in Input) ([]llm.Message, []str
 	if in.ConversationID == "" || a.history == nil {
 		return nil, nil, nil
 	}
-	count, err := a.history.CountMessages(ctx, in.UserID, in.ConversationID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("agent: history: %w", err)
-	}
+	// One read in the common case: one message more than the threshold tells
+	// whether the conversation is long enough to summarize.
 	limit := 2 * a.cfg.HistoryExchanges
-	summarize := count > limit
-	if summarize {
-		limit = 4 * a.cfg.HistoryExchanges // the summary covers at most this much older history
-	}
-	msgs, err := a.history.RecentMessages(ctx, in.UserID, in.ConversationID, limit)
+	msgs, err := a.history.RecentMessages(ctx, in.UserID, in.ConversationID, limit+1)
 	if err != nil {
 		return nil, nil, fmt.Errorf("agent: history: %w", err)
+	}
+	summarize := len(msgs) > limit
+	if summarize { // the summary covers at most this much older history
+		if msgs, err = a.history.RecentMessages(ctx, in.UserID, in.ConversationID, 4*a.cfg.HistoryExchanges); err != nil {
+			return nil, nil, fmt.Errorf("agent: history: %w", err)
+		}
 	}
 	msgs = dropCurrent(msgs, in.Text)
 	if !summarize {

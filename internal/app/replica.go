@@ -32,15 +32,6 @@ func (h replicaHistory) RecentMessages(ctx context.Context, userID, conversation
 	return m, nil
 }
 
-func (h replicaHistory) CountMessages(ctx context.Context, userID, conversationID string) (int, error) {
-	n, err := h.replica.CountMessages(ctx, userID, conversationID)
-	if err != nil {
-		h.log.Warn("read replica failed; reading history from the primary", "error", err)
-		return h.primary.CountMessages(ctx, userID, conversationID)
-	}
-	return n, nil
-}
-
 // history returns where the agent reads conversation history: the replica
 // when PAM_REPLICA_URL is set (opened here), the primary otherwise. Model
 // summaries of that history run on the low-priority work queue, so they
