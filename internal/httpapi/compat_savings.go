@@ -136,7 +136,6 @@ func (a *compatAPI) handleSavingsRecent(w http.ResponseWriter, r *http.Request) 
 	return nil
 }
 
-
 // compatRecordSavings is POST /savings/record: amount_saved alone, or the
 // baseline and optimized costs it is the difference of.
 type compatRecordSavings struct {
