@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pamtravel/pam/internal/audit"
@@ -30,7 +31,7 @@ func withStore(ctx context.Context, args []string, env Env, fn func(cfg *config.
 // migrate applies the embedded migrations (opening the store applies them).
 func migrate(ctx context.Context, args []string, env Env) error {
 	return withStore(ctx, args, env, func(cfg *config.Config, _ store.Store) error {
-		fmt.Fprintln(env.Stdout, "migrations applied to", describeDB(cfg.DatabaseURL))
+		fmt.Fprintln(env.Stdout, "migrations applied to", describeDB(cfg))
 		return nil
 	})
 }
@@ -76,7 +77,7 @@ func splitFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		for len(name) > 0 && name[0] == '-' {
 			name = name[1:]
 		}
-		base, _, hasValue := cut(name, '=')
+		base, _, hasValue := strings.Cut(name, "=")
 		if fs.Lookup(base) != nil {
 			own = append(own, args[i])
 			if !hasValue && i+1 < len(args) {
@@ -88,15 +89,6 @@ func splitFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		rest = append(rest, args[i])
 	}
 	return rest, fs.Parse(own)
-}
-
-func cut(s string, sep byte) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == sep {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
 
 func auditCmd(ctx context.Context, args []string, env Env) error {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"github.com/pamtravel/pam/internal/config"
 )
 
 // serve runs the HTTP server until ctx ends, then shuts down gracefully.
@@ -36,7 +38,7 @@ func serve(ctx context.Context, args []string, env Env) error {
 	if url == "" {
 		url = "http://" + ln.Addr().String() + "/"
 	}
-	fmt.Fprintf(env.Stdout, "PAM %s is running at %s (model %s, database %s)\n", Version, url, cfg.Model, describeDB(cfg.DatabaseURL))
+	fmt.Fprintf(env.Stdout, "PAM %s is running at %s (model %s, database %s)\n", Version, url, cfg.Model, describeDB(cfg))
 	c.log.Info("listening", "addr", ln.Addr().String(), "model", cfg.Model, "env", cfg.Env)
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -89,18 +91,10 @@ func (c *components) shutdown(ctx context.Context) {
 	}
 }
 
-func describeDB(url string) string {
-	if u, _, ok := cutScheme(url); ok {
-		return u
+// describeDB names the database kind for start-up messages (never the URL, which may hold a password).
+func describeDB(cfg *config.Config) string {
+	if cfg.IsPostgres() {
+		return "postgresql"
 	}
 	return "sqlite"
-}
-
-func cutScheme(url string) (string, string, bool) {
-	for _, s := range []string{"postgres://", "postgresql://"} {
-		if len(url) > len(s) && url[:len(s)] == s {
-			return "postgresql", url[len(s):], true
-		}
-	}
-	return "", "", false
 }

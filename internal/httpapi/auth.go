@@ -79,10 +79,10 @@ func (s *server) handleRefresh(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) handleLogout(w http.ResponseWriter, r *http.Request) error {
-	var c credentials
-	if r.ContentLength > 0 {
+	var c credentials // the body (a refresh token to revoke) is optional
+	if r.ContentLength != 0 {
 		var err error
-		if c, err = decode[credentials](r); err != nil {
+		if c, err = decode[credentials](r); err != nil && r.ContentLength > 0 {
 			return err
 		}
 	}

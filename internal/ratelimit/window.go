@@ -52,9 +52,7 @@ func (m *Memory) Allow(_ context.Context, key string, limit int, window time.Dur
 	estimate := float64(c.prev)*weight + float64(c.cur)
 	if estimate+1 > float64(limit) {
 		retry := window - elapsed
-		if c.cur >= limit {
-			retry = window - elapsed
-		} else if c.prev > 0 {
+		if c.cur < limit && c.prev > 0 {
 			// time until enough of the previous window has slid out
 			need := estimate + 1 - float64(limit)
 			retry = time.Duration(need / float64(c.prev) * float64(window))
