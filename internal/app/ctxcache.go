@@ -1,20 +1,22 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/pamtravel/pam/internal/cache"
 	"github.com/pamtravel/pam/internal/store"
 )
 
-// ctxStore is the user-context cache tier over the store. Every write that
-// changes what PAM knows about a user (profile, settings, expenses, budgets,
-// fuel, vehicles) clears that user's "ctx:<user>:" keys once it has
-// committed; with the Redis cache that invalidation reaches every instance.
+// ctxStore is the user-context cache tier over the store: the user row
+// (profile and settings) every turn needs. A write to the user clears that
+// user's "ctx:<user>:" keys once it has committed; with the Redis cache that
+// invalidation reaches every instance.
 // A login warms the user's entry. Only the turn path reads through the cache
 // (readThrough): its copy has no password hash, so code that writes a user
 // back always reads the database.
@@ -25,6 +27,7 @@ type ctxStore struct {
 	log         *slog.Logger
 	readThrough bool
 	pending     *[]string // inside a transaction: users to clear after commit
+	decoded     *userMemo // turn path: the last decoding of each cached entry
 }
 
 func ctxKey(userID string) string     { return "ctx:" + userID + ":" }
@@ -34,7 +37,7 @@ func ctxUserKey(userID string) string { return ctxKey(userID) + "user" }
 func withUserContextCache(st store.Store, c cache.Cache, ttl time.Duration, log *slog.Logger) (writes, turns store.Store) {
 	w := &ctxStore{Store: st, c: c, ttl: ttl, log: log}
 	r := *w
-	r.readThrough = true
+	r.readThrough, r.decoded = true, newUserMemo(memoUsers)
 	return w, &r
 }
 
@@ -84,9 +87,8 @@ func (s *ctxStore) UserByID(ctx context.Context, id string) (*store.User, error)
 		return s.Store.UserByID(ctx, id)
 	}
 	if raw, ok, _ := s.c.Get(ctx, ctxUserKey(id)); ok {
-		var u store.User
-		if json.Unmarshal(raw, &u) == nil && u.ID == id {
-			return &u, nil
+		if u := s.decoded.get(id, raw); u != nil {
+			return u, nil
 		}
 	}
 	u, err := s.Store.UserByID(ctx, id)
@@ -105,7 +107,9 @@ func (s *ctxStore) UserByEmail(ctx context.Context, email string) (*store.User, 
 	return u, err
 }
 
-// The writes below change a user's context.
+// The writes below change the cached user row. Expenses, budgets, fuel and
+// vehicles are not part of it (they are read from the database on every
+// turn), so their writes have nothing here to invalidate.
 
 func (s *ctxStore) UpdateUser(ctx context.Context, u *store.User) error {
 	err := s.Store.UpdateUser(ctx, u)
@@ -119,58 +123,53 @@ func (s *ctxStore) DeleteUser(ctx context.Context, id string) error {
 	return err
 }
 
-func (s *ctxStore) CreateExpense(ctx context.Context, e *store.Expense) error {
-	err := s.Store.CreateExpense(ctx, e)
-	s.invalidate(ctx, e.UserID)
-	return err
-}
-
-func (s *ctxStore) UpdateExpense(ctx context.Context, e *store.Expense) error {
-	err := s.Store.UpdateExpense(ctx, e)
-	s.invalidate(ctx, e.UserID)
-	return err
-}
-
-func (s *ctxStore) DeleteExpense(ctx context.Context, userID, id string) error {
-	err := s.Store.DeleteExpense(ctx, userID, id)
-	s.invalidate(ctx, userID)
-	return err
-}
-
-func (s *ctxStore) SetBudget(ctx context.Context, b *store.Budget) error {
-	err := s.Store.SetBudget(ctx, b)
-	s.invalidate(ctx, b.UserID)
-	return err
-}
-
-func (s *ctxStore) DeleteBudget(ctx context.Context, userID, category string) error {
-	err := s.Store.DeleteBudget(ctx, userID, category)
-	s.invalidate(ctx, userID)
-	return err
-}
-
-func (s *ctxStore) AddFuelEntry(ctx context.Context, f *store.FuelEntry) error {
-	err := s.Store.AddFuelEntry(ctx, f)
-	s.invalidate(ctx, f.UserID)
-	return err
-}
-
-func (s *ctxStore) CreateVehicle(ctx context.Context, v *store.Vehicle) error {
-	err := s.Store.CreateVehicle(ctx, v)
-	s.invalidate(ctx, v.UserID)
-	return err
-}
-
-func (s *ctxStore) UpdateVehicle(ctx context.Context, v *store.Vehicle) error {
-	err := s.Store.UpdateVehicle(ctx, v)
-	s.invalidate(ctx, v.UserID)
-	return err
-}
-
 // Stats passes the pool statistics of the wrapped store through (for metrics).
 func (s *ctxStore) Stats() sql.DBStats {
 	if st, ok := s.Store.(interface{ Stats() sql.DBStats }); ok {
 		return st.Stats()
 	}
 	return sql.DBStats{}
+}
+
+// memoUsers bounds the decoded users a turn store keeps.
+const memoUsers = 10000
+
+// userMemo keeps the decoding of each user's cached entry, so a turn that
+// finds the same bytes in the cache (in-process or Redis) as the last one
+// skips the JSON decoding. Any change of the bytes (an update, an
+// invalidation and re-warm) decodes afresh, so it never serves a stale row.
+type userMemo struct {
+	mu  sync.Mutex
+	max int
+	m   map[string]memoEntry
+}
+
+type memoEntry struct {
+	raw []byte
+	u   store.User
+}
+
+func newUserMemo(max int) *userMemo { return &userMemo{max: max, m: map[string]memoEntry{}} }
+
+// get returns a copy of the user raw decodes to, nil when raw is not a user id's entry.
+func (m *userMemo) get(id string, raw []byte) *store.User {
+	m.mu.Lock()
+	e, ok := m.m[id]
+	m.mu.Unlock()
+	if ok && bytes.Equal(e.raw, raw) {
+		u := e.u
+		return &u
+	}
+	var u store.User
+	if json.Unmarshal(raw, &u) != nil || u.ID != id {
+		return nil
+	}
+	m.mu.Lock()
+	if len(m.m) >= m.max {
+		clear(m.m) // a crude bound: the active users re-enter on their next turn
+	}
+	m.m[id] = memoEntry{raw: bytes.Clone(raw), u: u}
+	m.mu.Unlock()
+	c := u
+	return &c
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"path/filepath"
@@ -48,17 +49,18 @@ func TestUserContextCacheInvalidatesOnCommittedWrites(t *testing.T) {
 		clear bool
 	}{
 		{"profile update", func() error { u.Settings.Currency = "EUR"; return writes.UpdateUser(ctx, u) }, true},
-		{"expense", func() error {
+		{"expense (not part of the cached row)", func() error {
 			return writes.CreateExpense(ctx, &store.Expense{UserID: u.ID, Amount: money.MustParse("4.50", "USD"), Category: "food", Date: "2026-11-24"})
-		}, true},
-		{"expense in a committed transaction", func() error {
+		}, false},
+		{"update in a committed transaction", func() error {
 			return writes.InTx(ctx, func(tx store.Store) error {
-				return tx.SetBudget(ctx, &store.Budget{UserID: u.ID, Category: "food", Period: "monthly", Amount: money.MustParse("300", "USD")})
+				u.Settings.Units = "metric"
+				return tx.UpdateUser(ctx, u)
 			})
 		}, true},
 		{"rolled back transaction", func() error {
 			err := writes.InTx(ctx, func(tx store.Store) error {
-				_ = tx.DeleteBudget(ctx, u.ID, "food")
+				_ = tx.UpdateUser(ctx, &store.User{ID: u.ID, Email: u.Email, Role: u.Role, Settings: u.Settings})
 				return errors.New("abort")
 			})
 			if err == nil {
@@ -82,5 +84,39 @@ func TestUserContextCacheInvalidatesOnCommittedWrites(t *testing.T) {
 	}
 	if got, _ := turns.UserByID(ctx, u.ID); got.Settings.Currency != "EUR" {
 		t.Fatalf("turn path sees currency %q after the update, want EUR", got.Settings.Currency)
+	}
+}
+
+// Another instance re-warming the shared cache with a changed row is seen at
+// once: the decoded copy a turn store keeps is tied to the cached bytes.
+func TestUserContextCacheDecodesChangedBytes(t *testing.T) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mem := cache.NewMemory(cache.MemoryOptions{})
+	writes, turns := withUserContextCache(st, mem, time.Minute, slog.New(slog.DiscardHandler))
+	u := &store.User{Email: "d@example.com", Role: store.RoleUser, Settings: store.DefaultSettings()}
+	if err := writes.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := turns.UserByID(ctx, u.ID); err != nil || got.Settings.Currency != "USD" {
+		t.Fatalf("first read: %+v %v", got, err)
+	}
+	changed := *u
+	changed.Settings.Currency = "AUD"
+	raw, _ := json.Marshal(changed)
+	if err := mem.Set(ctx, ctxUserKey(u.ID), raw, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	got, err := turns.UserByID(ctx, u.ID)
+	if err != nil || got.Settings.Currency != "AUD" {
+		t.Fatalf("after another instance re-warmed the entry: %+v %v", got, err)
+	}
+	got.Settings.Currency = "XXX" // a caller's change never reaches the kept copy
+	if again, _ := turns.UserByID(ctx, u.ID); again.Settings.Currency != "AUD" {
+		t.Fatalf("kept copy was changed through a returned user: %q", again.Settings.Currency)
 	}
 }

@@ -28,7 +28,8 @@ func (g *guard) CleanText(text string) (string, error) { return safety.CleanText
 func (g *guard) CheckContext(raw json.RawMessage) error { return safety.CheckContext(raw, g.limits) }
 
 // Screen blocks injection attempts, flags suspicious text, and blocks a user
-// who keeps trying.
+// who keeps trying. Blocked attempts count at once; flagged messages count
+// when delivery has stored them (Flagged), so a retried message counts once.
 func (g *guard) Screen(ctx context.Context, userID, text string) ([]string, error) {
 	if blocked, retry := g.abuse.Blocked(userID); blocked {
 		return nil, &pamerr.Error{Code: pamerr.RateLimited, Message: "Too many unsafe messages; please wait a while before trying again.", RetryAfter: retry}
@@ -39,10 +40,14 @@ func (g *guard) Screen(ctx context.Context, userID, text string) ([]string, erro
 		g.abuse.Record(userID, v)
 		return nil, pamerr.New(pamerr.UnsafeInput, "This message looks like an attempt to change how PAM works, so it was not sent. Please rephrase your request.")
 	case safety.Flag:
-		g.abuse.Record(userID, v)
 		return v.Categories, nil
 	}
 	return nil, nil
+}
+
+// Flagged counts a stored flagged message against its sender.
+func (g *guard) Flagged(userID string, categories []string) {
+	g.abuse.Record(userID, safety.Verdict{Decision: safety.Flag, Categories: categories})
 }
 
 func (g *guard) Untrusted(text string) (string, bool) {

@@ -41,6 +41,7 @@ type passGuard struct{}
 func (passGuard) CleanText(t string) (string, error)                       { return t, nil }
 func (passGuard) CheckContext(json.RawMessage) error                       { return nil }
 func (passGuard) Screen(context.Context, string, string) ([]string, error) { return nil, nil }
+func (passGuard) Flagged(string, []string)                                 {}
 
 func newQueueService(t *testing.T, workers, depth int) (*Service, *gatedAgent, store.Store, string) {
 	t.Helper()

@@ -37,7 +37,11 @@ type InputGuard interface {
 	CheckContext(raw json.RawMessage) error
 	// Screen scores text for injection: an error (UNSAFE_INPUT, RATE_LIMITED for a
 	// blocked user) refuses it; categories non-empty means allowed but flagged.
+	// A flagged message is not counted against the user until Flagged is
+	// called, so a retry of an already stored message never counts twice.
 	Screen(ctx context.Context, userID, text string) (categories []string, err error)
+	// Flagged counts a stored flagged message against its sender.
+	Flagged(userID string, categories []string)
 }
 
 // Config tunes delivery.
@@ -141,29 +145,33 @@ func (s *Service) accept(ctx context.Context, in Inbound) (*Accepted, error) {
 	if err := s.checkContext(in.Context); err != nil {
 		return nil, err
 	}
-	if in.ClientMessageID != "" {
-		if len(in.ClientMessageID) > 128 {
-			return nil, pamerr.Invalid("client_message_id", "client_message_id must be at most 128 characters")
-		}
-		if t, err := s.store.TurnByClientID(ctx, in.UserID, in.ClientMessageID); err == nil {
-			return &Accepted{Turn: t, Duplicate: true}, nil
-		} else if !store.IsNotFound(err) {
-			return nil, err
-		}
-	} else {
+	if len(in.ClientMessageID) > 128 {
+		return nil, pamerr.Invalid("client_message_id", "client_message_id must be at most 128 characters")
+	}
+	clientID := in.ClientMessageID != ""
+	if !clientID {
 		in.ClientMessageID = uuid.NewString()
 	}
 	flagged, err := s.guard.Screen(ctx, in.UserID, text)
 	if err != nil {
+		// A user blocked since still gets the answer to a message stored before.
+		if clientID {
+			if t, derr := s.store.TurnByClientID(ctx, in.UserID, in.ClientMessageID); derr == nil {
+				return &Accepted{Turn: t, Duplicate: true}, nil
+			}
+		}
 		return nil, err
 	}
 	in.Text = text
-	t, created, err := s.storeTurn(ctx, in, flagged)
+	t, created, err := s.storeTurn(ctx, in, flagged, clientID)
 	if err != nil {
 		return nil, err
 	}
 	if created {
 		s.flags.Store(t.ID, flagged) // saves persist a lookup; resumed turns read the stored meta
+		if len(flagged) > 0 {
+			s.guard.Flagged(in.UserID, flagged)
+		}
 	}
 	return &Accepted{Turn: t, Duplicate: !created, Flagged: flagged}, nil
 }
@@ -190,10 +198,20 @@ type turnMeta struct {
 	Flagged []string `json:"flagged,omitempty"`
 }
 
-func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string) (*store.Turn, bool, error) {
+func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string, clientID bool) (*store.Turn, bool, error) {
 	var turn *store.Turn
 	created := false
 	err := s.store.InTx(ctx, func(tx store.Store) error {
+		// The retry check shares the accepting transaction: one round trip
+		// in the common case, and no window between the check and the insert.
+		if clientID {
+			if t, err := tx.TurnByClientID(ctx, in.UserID, in.ClientMessageID); err == nil {
+				turn = t
+				return errDuplicate
+			} else if !store.IsNotFound(err) {
+				return err
+			}
+		}
 		convID, err := s.conversation(ctx, tx, in)
 		if err != nil {
 			return err

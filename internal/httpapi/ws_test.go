@@ -55,6 +55,7 @@ func (passGuard) CleanText(t string) (string, error) {
 }
 func (passGuard) CheckContext(json.RawMessage) error                       { return nil }
 func (passGuard) Screen(context.Context, string, string) ([]string, error) { return nil, nil }
+func (passGuard) Flagged(string, []string)                                 {}
 
 type countGauge struct{ n atomic.Int64 }
 

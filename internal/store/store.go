@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -49,11 +50,24 @@ func DefaultSettings() Settings {
 
 // Location returns the user's time zone, UTC when unknown.
 func (s Settings) Location() *time.Location {
-	if loc, err := time.LoadLocation(s.TimeZone); err == nil && s.TimeZone != "" {
-		return loc
+	if s.TimeZone == "" {
+		return time.UTC
 	}
-	return time.UTC
+	if loc, ok := zones.Load(s.TimeZone); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(s.TimeZone, loc)
+	return loc
 }
+
+// zones caches loaded time zones: time.LoadLocation reads and parses the zone
+// file on every call, and every turn asks for its user's zone. Only names that
+// loaded are kept, so the map is bounded by the zone database (~600 names).
+var zones sync.Map
 
 // User is an account.
 type User struct {
