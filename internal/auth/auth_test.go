@@ -418,3 +418,21 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// A token verified once is remembered, but never past its expiry.
+func TestRememberedTokenStillExpires(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	s, err := f.svc.Register(ctx, "exp@example.com", "longenough", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second call is answered from memory
+		if _, err := f.svc.Verify(ctx, s.AccessToken); err != nil {
+			t.Fatalf("fresh token: %v", err)
+		}
+	}
+	f.clk.add(f.cfg.AccessTTL + time.Second)
+	_, err = f.svc.Verify(ctx, s.AccessToken)
+	wantCode(t, err, pamerr.Unauthenticated)
+}

@@ -44,7 +44,8 @@ type Service struct {
 	dummy    string // a hash checked for unknown emails so timing does not reveal them
 	external *externalVerifier
 
-	seenExternal provisioned // outside subjects with a PAM account
+	seenExternal provisioned    // outside subjects with a PAM account
+	verified     verifiedTokens // local access tokens already checked
 }
 
 // Messages shown for refused credentials; the same for every cause.

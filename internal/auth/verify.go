@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -50,7 +51,21 @@ func (s *Service) Verify(ctx context.Context, accessToken string) (Claims, error
 	return c, nil
 }
 
+// verifyLocal checks a token PAM signed: its signature and claims the first
+// time, then from the memory of tokens already verified (revocation and
+// idleness are checked by the caller every time).
 func (s *Service) verifyLocal(tok string) (Claims, error) {
+	if c, ok := s.verified.get(tok, s.now()); ok {
+		return c, nil
+	}
+	c, err := s.parseLocal(tok)
+	if err == nil {
+		s.verified.add(tok, c)
+	}
+	return c, err
+}
+
+func (s *Service) parseLocal(tok string) (Claims, error) {
 	var body accessClaims
 	p := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -108,3 +123,34 @@ func (s *Service) checkRevoked(ctx context.Context, c Claims) error {
 // a reused refresh token, an admin's revoke-all); turns check it before every
 // tool call so a session ended mid-turn stops acting.
 func (s *Service) CheckRevoked(ctx context.Context, c Claims) error { return s.checkRevoked(ctx, c) }
+
+// maxVerified bounds the tokens remembered; past it the memory starts over.
+const maxVerified = 10_000
+
+// verifiedTokens remembers the claims of access tokens whose signature and
+// claims were checked. The token string is the key, so only the exact bytes
+// that verified match; an entry is used only before the token's expiry, so a
+// remembered token never outlives its exp.
+type verifiedTokens struct {
+	mu sync.Mutex
+	m  map[string]Claims
+}
+
+func (v *verifiedTokens) get(tok string, now time.Time) (Claims, bool) {
+	v.mu.Lock()
+	c, ok := v.m[tok]
+	v.mu.Unlock()
+	if !ok || !now.Before(c.ExpiresAt) {
+		return Claims{}, false
+	}
+	return c, true
+}
+
+func (v *verifiedTokens) add(tok string, c Claims) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.m == nil || len(v.m) >= maxVerified {
+		v.m = map[string]Claims{}
+	}
+	v.m[tok] = c
+}

@@ -183,8 +183,7 @@ func (a *compatAPI) compatAuth(next http.Handler) http.Handler {
 			return err
 		}
 		a.s.auth.Touch(r.Context(), c)
-		ctx := context.WithValue(r.Context(), keyClaims, c)
-		ctx = context.WithValue(ctx, keyLogger, loggerFrom(ctx).With("user_id", c.UserID))
+		ctx := authenticated(r.Context(), c)
 		if err := a.s.limitUser(ctx, c.UserID); err != nil {
 			return &compatLimited{err}
 		}

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pamtravel/pam/internal/auth"
@@ -41,15 +42,61 @@ func requestID(ctx context.Context) string {
 
 // Logger returns the request's logger (with request_id and user_id) or nil.
 func Logger(ctx context.Context) *slog.Logger {
-	l, _ := ctx.Value(keyLogger).(*slog.Logger)
-	return l
+	if l, ok := ctx.Value(keyLogger).(*reqLog); ok {
+		return l.logger()
+	}
+	return nil
 }
 
 func loggerFrom(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(keyLogger).(*slog.Logger); ok {
+	if l := Logger(ctx); l != nil {
 		return l
 	}
 	return slog.Default()
+}
+
+// reqLog is a request's logger, built on first use: most requests log
+// nothing but their access line, and a logger with attributes costs a copy
+// of every handler in the chain.
+type reqLog struct {
+	base  *slog.Logger
+	id    string
+	mu    sync.Mutex
+	user  string       // set once the caller is authenticated
+	l     *slog.Logger // built for lUser
+	lUser string
+}
+
+func (r *reqLog) setUser(id string) {
+	r.mu.Lock()
+	r.user = id
+	r.mu.Unlock()
+}
+
+func (r *reqLog) userID() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.user
+}
+
+func (r *reqLog) logger() *slog.Logger {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.l == nil || r.lUser != r.user {
+		r.l, r.lUser = r.base.With("request_id", r.id), r.user
+		if r.user != "" {
+			r.l = r.l.With("user_id", r.user)
+		}
+	}
+	return r.l
+}
+
+// authenticated records the caller's claims on ctx and names the user in its logs.
+func authenticated(ctx context.Context, c auth.Claims) context.Context {
+	if l, ok := ctx.Value(keyLogger).(*reqLog); ok {
+		l.setUser(c.UserID)
+	}
+	return context.WithValue(ctx, keyClaims, c)
 }
 
 func claimsFrom(ctx context.Context) auth.Claims {
@@ -73,21 +120,25 @@ func withRequest(log *slog.Logger, metrics Metrics) func(http.Handler) http.Hand
 				id = newRequestID()
 			}
 			w.Header().Set("X-Request-ID", id)
-			l := log.With("request_id", id)
+			l := &reqLog{base: log, id: id}
 			ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, l)
 			r = r.WithContext(ctx)
 			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 			start := time.Now()
 			defer func() {
 				if p := recover(); p != nil {
-					l.Error("panic", "panic", p, "stack", string(debug.Stack()))
+					l.logger().Error("panic", "panic", p, "stack", string(debug.Stack()))
 					if !rec.wrote {
 						writeError(rec, r, pamerr.New(pamerr.Internal, "internal error"))
 					}
 				}
 				d := time.Since(start)
 				metrics.ObserveHTTP(routePattern(r), r.Method, rec.status, d)
-				l.Info("http", "method", r.Method, "path", redactPath(r.URL.Path), "status", rec.status, "duration_ms", d.Milliseconds(), "user_id", claimsFrom(r.Context()).UserID)
+				if log.Enabled(ctx, slog.LevelInfo) {
+					log.LogAttrs(ctx, slog.LevelInfo, "http", slog.String("request_id", id), slog.String("method", r.Method),
+						slog.String("path", redactPath(r.URL.Path)), slog.Int("status", rec.status),
+						slog.Int64("duration_ms", d.Milliseconds()), slog.String("user_id", l.userID()))
+				}
 			}()
 			next.ServeHTTP(rec, r)
 		})
@@ -158,9 +209,7 @@ func (s *server) requireAuth(next http.Handler) http.Handler {
 			return err
 		}
 		s.auth.Touch(r.Context(), c)
-		ctx := context.WithValue(r.Context(), keyClaims, c)
-		ctx = context.WithValue(ctx, keyLogger, loggerFrom(ctx).With("user_id", c.UserID))
-		r = r.WithContext(ctx)
+		r = r.WithContext(authenticated(r.Context(), c))
 		if err := s.limitUser(r.Context(), c.UserID); err != nil {
 			return err
 		}

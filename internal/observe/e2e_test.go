@@ -42,6 +42,15 @@ func TestRequestIDMetricsAndAdminView(t *testing.T) {
 	if !strings.Contains(srv.Logs(), `"request_id":"trace-abc-12345"`) {
 		t.Fatal("no log line carries the request id")
 	}
+	var access string
+	for _, line := range strings.Split(srv.Logs(), "\n") {
+		if strings.Contains(line, `"msg":"http"`) && strings.Contains(line, `"request_id":"trace-abc-12345"`) {
+			access = line
+		}
+	}
+	if !strings.Contains(access, `"user_id":"`+user.UserID+`"`) {
+		t.Fatalf("the access log line does not name the user: %s", access)
+	}
 
 	metrics := srv.Do(t, "GET", "/metrics", "", nil)
 	for _, want := range []string{`pam_turn_duration_seconds_count{degraded="false",source=`, `pam_model_request_duration_seconds_count{model=`, "pam_model_attempts_total"} {
