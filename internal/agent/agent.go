@@ -225,6 +225,10 @@ func (t *turn) roundCapText() string {
 // runTools runs the round's calls concurrently and returns their tool_result blocks in order.
 func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
 	results := make([]llm.Block, len(calls))
+	if len(calls) == 1 { // the common case needs no goroutine
+		results[0] = t.runTool(ctx, calls[0])
+		return results
+	}
 	var wg sync.WaitGroup
 	for i, c := range calls {
 		wg.Add(1)

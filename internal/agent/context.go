@@ -25,9 +25,12 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 		uc.Location = &llm.Position{Lat: in.Location.Lat, Lng: in.Location.Lng, Source: in.Location.Source}
 	}
 	req := &llm.Request{
-		System: SystemPrompt, Context: renderContext(uc), User: uc,
+		System: SystemPrompt, User: uc,
 		RequestID: in.RequestID, UserID: in.UserID, MaxTokens: a.cfg.MaxTokens,
 		Tools: a.toolDefs(in.Role, in.Text),
+	}
+	if a.model.Name() != "rules" { // the rules brain reads User, not the rendered text
+		req.Context = renderContext(uc)
 	}
 	history, notes, err := a.loadHistory(ctx, in)
 	if err != nil {

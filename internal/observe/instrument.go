@@ -24,9 +24,14 @@ func (m *Metrics) InstrumentTools(reg *tools.Registry) {
 }
 
 func (m *Metrics) toolHandler(name string, h tools.Handler) tools.Handler {
+	spanName := "tool " + name
 	return func(ctx context.Context, call *tools.Call) (*tools.Result, error) {
-		ctx, span := tracer().Start(ctx, "tool "+name, trace.WithAttributes(attribute.String("pam.tool", name)))
-		defer span.End()
+		// A tool span is only worth its cost inside a traced turn.
+		span := trace.SpanFromContext(ctx)
+		if span.IsRecording() {
+			ctx, span = tracer().Start(ctx, spanName, trace.WithAttributes(attribute.String("pam.tool", name)))
+			defer span.End()
+		}
 		start := time.Now()
 		res, err := h(ctx, call)
 		outcome := string(tools.StatusOK)
@@ -39,10 +44,12 @@ func (m *Metrics) toolHandler(name string, h tools.Handler) tools.Handler {
 		case res != nil && res.Status != "":
 			outcome = string(res.Status)
 		}
-		if err != nil {
-			span.SetStatus(codes.Error, outcome)
+		if span.IsRecording() {
+			if err != nil {
+				span.SetStatus(codes.Error, outcome)
+			}
+			span.SetAttributes(attribute.String("pam.outcome", outcome))
 		}
-		span.SetAttributes(attribute.String("pam.outcome", outcome))
 		m.ObserveTool(name, outcome, time.Since(start))
 		return res, err
 	}
@@ -92,7 +99,11 @@ type countingCache struct {
 func (c countingCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	v, ok, err := c.Cache.Get(ctx, key)
 	if err == nil {
-		c.m.CacheLookup(map[bool]string{true: "hit", false: "miss"}[ok])
+		outcome := "miss"
+		if ok {
+			outcome = "hit"
+		}
+		c.m.CacheLookup(outcome)
 	}
 	return v, ok, err
 }
