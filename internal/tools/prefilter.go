@@ -10,8 +10,9 @@ import (
 // a tool with Sources stays while at least one of them is available.
 // available may be nil (everything is up).
 func (e *Executor) Definitions(role string, available func(source string) bool) []*Tool {
-	var out []*Tool
-	for _, t := range e.reg.ForRole(role) {
+	all := e.reg.ForRole(role)
+	out := all[:0] // filtered in place: ForRole's slice is the caller's own
+	for _, t := range all {
 		if available != nil && len(t.Sources) > 0 {
 			up := false
 			for _, s := range t.Sources {

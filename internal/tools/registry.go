@@ -90,8 +90,10 @@ func (r *Registry) All() []*Tool {
 
 // ForRole returns the tools role may use, sorted by name.
 func (r *Registry) ForRole(role string) []*Tool {
-	var out []*Tool
-	for _, t := range r.All() {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]*Tool, 0, len(r.ordered))
+	for _, t := range r.ordered {
 		if t.Allows(role) {
 			out = append(out, t)
 		}
