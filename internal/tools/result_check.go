@@ -47,14 +47,6 @@ var sanityBounds = map[string]bound{
 	"duration_min":   rng("0", "100000"),
 }
 
-var sanityNeedles = func() [][]byte {
-	var out [][]byte
-	for k := range sanityBounds {
-		out = append(out, []byte(`"`+k+`"`))
-	}
-	return out
-}()
-
 // checkResult validates res.Data against the tool's result schema and the
 // sanity bounds. A bad top-level value fails the call; bad list items are
 // dropped and the result marked partial.
@@ -71,14 +63,7 @@ func (e *Executor) checkResult(ctx context.Context, tool *Tool, res Result) Resu
 		e.opts.Logger.ErrorContext(ctx, "tool result failed its schema", "tool", tool.Name, "err", err)
 		return failed(StatusFailed, "The tool returned data in an unexpected shape.")
 	}
-	hit := false
-	for _, n := range sanityNeedles {
-		if bytes.Contains(raw, n) {
-			hit = true
-			break
-		}
-	}
-	if !hit {
+	if quickSane(raw) {
 		return res
 	}
 	var v any
