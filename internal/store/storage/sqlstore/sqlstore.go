@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
@@ -172,10 +173,7 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(q querier) error
 // when inTx), retries with backoff on connection errors only, and logs the
 // operation when it is slower than SlowQuery.
 func (d *db) run(ctx context.Context, op string, pool *sql.DB, inTx, idempotent bool, fn func(q querier) error) (err error) {
-	// One span per store operation, under the turn → model → tool spans
-	// (a no-op unless tracing is configured).
-	ctx, span := otel.Tracer("github.com/pamtravel/pam/store").Start(ctx, "db "+op,
-		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attribute.String("db.system", d.d.Name)))
+	ctx, span := d.startSpan(ctx, op)
 	defer func() {
 		if err != nil {
 			span.RecordError(err)
@@ -217,11 +215,23 @@ func (d *db) run(ctx context.Context, op string, pool *sql.DB, inTx, idempotent 
 	return nil
 }
 
+// startSpan starts the operation's span under the caller's (turn → model →
+// tool → database). Without a recording parent span it starts none: tracing
+// is off, or the trace is not sampled, and the span would be dropped anyway
+// after costing a handful of allocations per operation.
+func (d *db) startSpan(ctx context.Context, op string) (context.Context, trace.Span) {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx, noop.Span{}
+	}
+	return otel.Tracer("github.com/pamtravel/pam/store").Start(ctx, "db "+op,
+		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attribute.String("db.system", d.d.Name)))
+}
+
 // unavailableRetryAfter is the Retry-After suggested when the database is down or its pool is exhausted.
 const unavailableRetryAfter = 5 * time.Second
 
 func (d *db) once(ctx context.Context, pool *sql.DB, inTx bool, fn func(q querier) error) (err error) {
-	actx, cancel := context.WithTimeout(ctx, d.o.AcquireTimeout)
+	actx, cancel := d.acquireCtx(ctx)
 	conn, err := pool.Conn(actx)
 	cancel()
 	if err != nil {
@@ -253,6 +263,16 @@ func (d *db) once(ctx context.Context, pool *sql.DB, inTx bool, fn func(q querie
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// acquireCtx bounds the wait for a connection by AcquireTimeout. When the
+// caller's deadline comes first (a turn's always does) it is the bound
+// already, and the timer context, a few allocations per operation, is saved.
+func (d *db) acquireCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d.o.AcquireTimeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d.o.AcquireTimeout)
 }
 
 func ignoreDone(err error) error {
