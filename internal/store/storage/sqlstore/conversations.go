@@ -91,15 +91,26 @@ func (s *Store) RecentMessages(ctx context.Context, userID, conversationID strin
 	if n <= 0 {
 		return nil, nil
 	}
-	if err := s.read(ctx, "recent messages", func(q querier) error {
+	// One operation: the query is scoped to the user already, so only an
+	// empty result needs the ownership check that tells an empty conversation
+	// of theirs from a missing one.
+	var out []store.Message
+	err := s.read(ctx, "recent messages", func(q querier) error {
+		rows, err := s.query(ctx, q, "SELECT "+msgCols+" FROM messages WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?",
+			conversationID, userID, n)
+		if err != nil {
+			return err
+		}
+		if out, err = collect(rows, scanMsg); err != nil || len(out) > 0 {
+			return err
+		}
 		return s.ownsConversation(ctx, q, userID, conversationID)
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
-	out, err := getAll(ctx, s, "recent messages", scanMsg,
-		"SELECT "+msgCols+" FROM messages WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?", conversationID, userID, n)
 	slices.Reverse(out)
-	return out, err
+	return out, nil
 }
 
 // CountMessages counts a conversation's messages.

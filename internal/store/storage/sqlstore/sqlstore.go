@@ -372,7 +372,7 @@ func (s *Store) nullTS(t *time.Time) any {
 func notFound(what string) error { return fmt.Errorf("%s: %w", what, store.ErrNotFound) }
 
 // collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(r *sql.Rows) (T, error)) ([]T, error) {
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
