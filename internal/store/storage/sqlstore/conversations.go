@@ -20,7 +20,8 @@ func (s *Store) CreateConversation(ctx context.Context, c *store.Conversation) e
 	t := now()
 	id := NewID()
 	err := s.write(ctx, "create conversation", func(q querier) error {
-		_, err := s.exec(ctx, q, "INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?)", id, c.UserID, c.Title, s.ts(t), s.ts(t))
+		at := s.ts(t)
+		_, err := s.exec(ctx, q, "INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?)", id, c.UserID, c.Title, at, at)
 		return s.fkAsNotFound("user", err)
 	})
 	if err == nil {
@@ -58,7 +59,8 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 	t := now()
 	id := NewID()
 	err := s.writeTx(ctx, "append message", func(q querier) error {
-		n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", s.ts(t), m.ConversationID, m.UserID)
+		at := s.ts(t)
+		n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, m.ConversationID, m.UserID)
 		if err != nil {
 			return err
 		}
@@ -66,7 +68,7 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 			return notFound("conversation")
 		}
 		_, err = s.exec(ctx, q, "INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			id, m.ConversationID, m.UserID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), s.ts(t))
+			id, m.ConversationID, m.UserID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), at)
 		return err
 	})
 	if err == nil {
