@@ -266,8 +266,9 @@ func (d *db) once(ctx context.Context, pool *sql.DB, inTx bool, fn func(q querie
 }
 
 // acquireCtx bounds the wait for a connection by AcquireTimeout. When the
-// caller's deadline comes first (a turn's always does) it is the bound
-// already, and the timer context, a few allocations per operation, is saved.
+// caller's deadline comes first (with the defaults, a turn's does) it is the
+// bound already, and the timer context, a few allocations per operation, is
+// saved; running out of it is the caller's deadline, not OVERLOADED, either way.
 func (d *db) acquireCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d.o.AcquireTimeout {
 		return ctx, func() {}
