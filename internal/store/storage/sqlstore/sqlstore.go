@@ -206,14 +206,25 @@ func (d *db) run(ctx context.Context, op string, pool *sql.DB, inTx, idempotent 
 	}
 	if err != nil {
 		if c, _ := d.d.IsConnError(err); c {
-			e := pamerr.Wrap(fmt.Errorf("%s: %w", op, err), pamerr.Maintenance, "the database is unavailable")
+			e := pamerr.Wrap(&opError{op, err}, pamerr.Maintenance, "the database is unavailable")
 			e.RetryAfter = unavailableRetryAfter
 			return e
 		}
-		return fmt.Errorf("%s: %w", op, err)
+		return &opError{op, err}
 	}
 	return nil
 }
+
+// opError is "op: err", formatted only when printed. Some errors are
+// expected outcomes on hot paths (not found, on the idempotency lookup of
+// every new turn), so wrapping costs one small allocation, not fmt's work.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
 
 // startSpan starts the operation's span under the caller's (turn → model →
 // tool → database). Without a recording parent span it starts none: tracing
@@ -348,7 +359,7 @@ func (s *Store) classify(err error) error {
 // scanErr turns sql.ErrNoRows into store.ErrNotFound naming what was missing.
 func (s *Store) scanErr(what string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+		return notFound(what)
 	}
 	return s.classify(err)
 }
@@ -370,7 +381,7 @@ func (s *Store) nullTS(t *time.Time) any {
 	return s.ts(*t)
 }
 
-func notFound(what string) error { return fmt.Errorf("%s: %w", what, store.ErrNotFound) }
+func notFound(what string) error { return &opError{what, store.ErrNotFound} }
 
 // collect scans every row with scan and closes rows.
 func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
