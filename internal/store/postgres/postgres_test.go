@@ -120,3 +120,8 @@ func TestRetriesAcrossRestart(t *testing.T) {
 func BenchmarkCreateExpenseAppendMessage(b *testing.B) {
 	storetest.BenchTurnWrites(b, open(b, testenv.Postgres(b), quiet))
 }
+
+// BenchmarkUserByIDRecentMessages measures the two reads of every chat turn on PostgreSQL.
+func BenchmarkUserByIDRecentMessages(b *testing.B) {
+	storetest.BenchTurnReads(b, open(b, testenv.Postgres(b), quiet))
+}

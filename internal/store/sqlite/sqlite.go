@@ -63,7 +63,7 @@ func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store
 	var reader, writer *sql.DB
 	var err error
 	if path == ":memory:" {
-		writer, err = sql.Open("sqlite", dsn(":memory:", false))
+		writer, err = openDB(dsn(":memory:", false))
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -76,13 +76,13 @@ func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store
 				return nil, fmt.Errorf("open sqlite: create directory: %w", err)
 			}
 		}
-		if writer, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+		if writer, err = openDB(dsn(path, false)); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		writer.SetMaxOpenConns(1)
 		writer.SetMaxIdleConns(1)
 		writer.SetConnMaxLifetime(o.MaxConnLifetime)
-		if reader, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+		if reader, err = openDB(dsn(path, true)); err != nil {
 			writer.Close()
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -100,6 +100,15 @@ func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store
 		return nil, err
 	}
 	return s, nil
+}
+
+// openDB opens a pool whose connections keep their prepared statements.
+func openDB(dsn string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(cachingConnector{c}), nil
 }
 
 // dsn builds the driver's DSN: WAL, foreign keys, busy timeout, and IMMEDIATE

@@ -89,6 +89,9 @@ func TestPragmas(t *testing.T) {
 // BenchmarkCreateExpenseAppendMessage measures the two hottest writes of a chat turn.
 func BenchmarkCreateExpenseAppendMessage(b *testing.B) { storetest.BenchTurnWrites(b, open(b)) }
 
+// BenchmarkUserByIDRecentMessages measures the two reads of every chat turn.
+func BenchmarkUserByIDRecentMessages(b *testing.B) { storetest.BenchTurnReads(b, open(b)) }
+
 func TestSlowQueryLogged(t *testing.T) {
 	var buf syncBuffer
 	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"),

@@ -30,6 +30,13 @@ func TestStoreOperationsAreSpans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	// Without a caller's span there is nothing to hang a db span under: none.
+	if _, err := st.UserByID(ctx, "nobody"); !store.IsNotFound(err) {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(rec.Ended()); n != 0 {
+		t.Fatalf("%d spans without a parent, want none", n)
+	}
 	ctx, parent := tp.Tracer("test").Start(ctx, "tool create_expense")
 	if _, err := st.UserByID(ctx, "nobody"); !store.IsNotFound(err) {
 		t.Fatalf("err = %v", err)

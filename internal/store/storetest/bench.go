@@ -33,3 +33,31 @@ func BenchTurnWrites(b *testing.B, s store.Store) {
 		}
 	}
 }
+
+// BenchTurnReads measures UserByID + RecentMessages, the reads every chat turn
+// makes (the caller, then the conversation's history).
+func BenchTurnReads(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	u := &store.User{Email: "bench@example.com"}
+	if err := s.CreateUser(ctx, u); err != nil {
+		b.Fatal(err)
+	}
+	c := &store.Conversation{UserID: u.ID}
+	if err := s.CreateConversation(ctx, c); err != nil {
+		b.Fatal(err)
+	}
+	for range 20 {
+		if err := s.AppendMessage(ctx, &store.Message{ConversationID: c.ID, UserID: u.ID, Role: store.MessageUser, Content: "hello"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.UserByID(ctx, u.ID); err != nil {
+			b.Fatal(err)
+		}
+		if ms, err := s.RecentMessages(ctx, u.ID, c.ID, 10); err != nil || len(ms) != 10 {
+			b.Fatal(len(ms), err)
+		}
+	}
+}

@@ -32,6 +32,13 @@ func testConversations(t *testing.T, s store.Store) {
 	wantNotFound(t, "ListMessages as another user", err)
 	_, err = s.CountMessages(ctx, other.ID, c1.ID)
 	wantNotFound(t, "CountMessages as another user", err)
+	_, err = s.RecentMessages(ctx, other.ID, c1.ID, 5)
+	wantNotFound(t, "RecentMessages as another user", err)
+	_, err = s.RecentMessages(ctx, u.ID, "no-such-conversation", 5)
+	wantNotFound(t, "RecentMessages of an unknown conversation", err)
+	if ms, err := s.RecentMessages(ctx, u.ID, c1.ID, 5); err != nil || len(ms) != 0 {
+		t.Errorf("RecentMessages of an empty conversation = %v, %v; want none", contents(ms), err)
+	}
 	wantNotFound(t, "DeleteConversationMessages as another user", s.DeleteConversationMessages(ctx, other.ID, c1.ID))
 	err = s.CreateConversation(ctx, &store.Conversation{UserID: "no-such-user"})
 	wantNotFound(t, "CreateConversation for an unknown user", err)

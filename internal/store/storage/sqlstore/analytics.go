@@ -102,7 +102,7 @@ func (s *Store) ScanUsage(ctx context.Context, from, to time.Time, fn func(f sto
 			if err != nil {
 				return err
 			}
-			_, err = collect(rows, func(r *sql.Rows) (struct{}, error) {
+			_, err = collect(rows, func(r scanner) (struct{}, error) {
 				f := store.UsageFact{Kind: qu.kind}
 				var meta json.RawMessage
 				if err := r.Scan(&f.Name, &f.Failed, jsonScan{&meta}, timeScan{&f.At}); err != nil {

@@ -20,7 +20,8 @@ func (s *Store) CreateConversation(ctx context.Context, c *store.Conversation) e
 	t := now()
 	id := NewID()
 	err := s.write(ctx, "create conversation", func(q querier) error {
-		_, err := s.exec(ctx, q, "INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?)", id, c.UserID, c.Title, s.ts(t), s.ts(t))
+		at := s.ts(t)
+		_, err := s.exec(ctx, q, "INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?)", id, c.UserID, c.Title, at, at)
 		return s.fkAsNotFound("user", err)
 	})
 	if err == nil {
@@ -58,7 +59,8 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 	t := now()
 	id := NewID()
 	err := s.writeTx(ctx, "append message", func(q querier) error {
-		n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", s.ts(t), m.ConversationID, m.UserID)
+		at := s.ts(t)
+		n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, m.ConversationID, m.UserID)
 		if err != nil {
 			return err
 		}
@@ -66,7 +68,7 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 			return notFound("conversation")
 		}
 		_, err = s.exec(ctx, q, "INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			id, m.ConversationID, m.UserID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), s.ts(t))
+			id, m.ConversationID, m.UserID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), at)
 		return err
 	})
 	if err == nil {
@@ -91,15 +93,26 @@ func (s *Store) RecentMessages(ctx context.Context, userID, conversationID strin
 	if n <= 0 {
 		return nil, nil
 	}
-	if err := s.read(ctx, "recent messages", func(q querier) error {
+	// One operation: the query is scoped to the user already, so only an
+	// empty result needs the ownership check that tells an empty conversation
+	// of theirs from a missing one.
+	var out []store.Message
+	err := s.read(ctx, "recent messages", func(q querier) error {
+		rows, err := s.query(ctx, q, "SELECT "+msgCols+" FROM messages WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?",
+			conversationID, userID, n)
+		if err != nil {
+			return err
+		}
+		if out, err = collect(rows, scanMsg); err != nil || len(out) > 0 {
+			return err
+		}
 		return s.ownsConversation(ctx, q, userID, conversationID)
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
-	out, err := getAll(ctx, s, "recent messages", scanMsg,
-		"SELECT "+msgCols+" FROM messages WHERE conversation_id = ? AND user_id = ? ORDER BY id DESC LIMIT ?", conversationID, userID, n)
 	slices.Reverse(out)
-	return out, err
+	return out, nil
 }
 
 // CountMessages counts a conversation's messages.

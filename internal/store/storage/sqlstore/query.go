@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/pamtravel/pam/internal/store"
 )
@@ -32,7 +31,7 @@ func getAll[T any](ctx context.Context, s *Store, op string, scan func(scanner) 
 		if err != nil {
 			return err
 		}
-		out, err = collect(rows, func(r *sql.Rows) (T, error) { return scan(r) })
+		out, err = collect(rows, scan)
 		return err
 	})
 	return out, err

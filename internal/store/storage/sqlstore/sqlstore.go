@@ -20,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
@@ -172,10 +173,7 @@ func (s *Store) writeTx(ctx context.Context, op string, fn func(q querier) error
 // when inTx), retries with backoff on connection errors only, and logs the
 // operation when it is slower than SlowQuery.
 func (d *db) run(ctx context.Context, op string, pool *sql.DB, inTx, idempotent bool, fn func(q querier) error) (err error) {
-	// One span per store operation, under the turn → model → tool spans
-	// (a no-op unless tracing is configured).
-	ctx, span := otel.Tracer("github.com/pamtravel/pam/store").Start(ctx, "db "+op,
-		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attribute.String("db.system", d.d.Name)))
+	ctx, span := d.startSpan(ctx, op)
 	defer func() {
 		if err != nil {
 			span.RecordError(err)
@@ -208,20 +206,43 @@ func (d *db) run(ctx context.Context, op string, pool *sql.DB, inTx, idempotent 
 	}
 	if err != nil {
 		if c, _ := d.d.IsConnError(err); c {
-			e := pamerr.Wrap(fmt.Errorf("%s: %w", op, err), pamerr.Maintenance, "the database is unavailable")
+			e := pamerr.Wrap(&opError{op, err}, pamerr.Maintenance, "the database is unavailable")
 			e.RetryAfter = unavailableRetryAfter
 			return e
 		}
-		return fmt.Errorf("%s: %w", op, err)
+		return &opError{op, err}
 	}
 	return nil
+}
+
+// opError is "op: err", formatted only when printed. Some errors are
+// expected outcomes on hot paths (not found, on the idempotency lookup of
+// every new turn), so wrapping costs one small allocation, not fmt's work.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
+// startSpan starts the operation's span under the caller's (turn → model →
+// tool → database). Without a recording parent span it starts none: tracing
+// is off, or the trace is not sampled, and the span would be dropped anyway
+// after costing a handful of allocations per operation.
+func (d *db) startSpan(ctx context.Context, op string) (context.Context, trace.Span) {
+	if !trace.SpanFromContext(ctx).IsRecording() {
+		return ctx, noop.Span{}
+	}
+	return otel.Tracer("github.com/pamtravel/pam/store").Start(ctx, "db "+op,
+		trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attribute.String("db.system", d.d.Name)))
 }
 
 // unavailableRetryAfter is the Retry-After suggested when the database is down or its pool is exhausted.
 const unavailableRetryAfter = 5 * time.Second
 
 func (d *db) once(ctx context.Context, pool *sql.DB, inTx bool, fn func(q querier) error) (err error) {
-	actx, cancel := context.WithTimeout(ctx, d.o.AcquireTimeout)
+	actx, cancel := d.acquireCtx(ctx)
 	conn, err := pool.Conn(actx)
 	cancel()
 	if err != nil {
@@ -253,6 +274,17 @@ func (d *db) once(ctx context.Context, pool *sql.DB, inTx bool, fn func(q querie
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// acquireCtx bounds the wait for a connection by AcquireTimeout. When the
+// caller's deadline comes first (with the defaults, a turn's does) it is the
+// bound already, and the timer context, a few allocations per operation, is
+// saved; running out of it is the caller's deadline, not OVERLOADED, either way.
+func (d *db) acquireCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d.o.AcquireTimeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d.o.AcquireTimeout)
 }
 
 func ignoreDone(err error) error {
@@ -327,7 +359,7 @@ func (s *Store) classify(err error) error {
 // scanErr turns sql.ErrNoRows into store.ErrNotFound naming what was missing.
 func (s *Store) scanErr(what string, err error) error {
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", what, store.ErrNotFound)
+		return notFound(what)
 	}
 	return s.classify(err)
 }
@@ -349,10 +381,10 @@ func (s *Store) nullTS(t *time.Time) any {
 	return s.ts(*t)
 }
 
-func notFound(what string) error { return fmt.Errorf("%s: %w", what, store.ErrNotFound) }
+func notFound(what string) error { return &opError{what, store.ErrNotFound} }
 
 // collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(r *sql.Rows) (T, error)) ([]T, error) {
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {

@@ -33,9 +33,10 @@ func (s *Store) CreateUser(ctx context.Context, u *store.User) error {
 		nu.Settings = store.DefaultSettings()
 	}
 	err := s.write(ctx, "create user", func(q querier) error {
+		at := s.ts(t)
 		_, err := s.exec(ctx, q, `INSERT INTO users (id, email, email_key, display_name, role, password_hash, settings, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			nu.ID, nu.Email, emailKey(nu.Email), nu.DisplayName, nu.Role, nu.PasswordHash, settingsValue(nu.Settings), s.ts(t), s.ts(t))
+			nu.ID, nu.Email, emailKey(nu.Email), nu.DisplayName, nu.Role, nu.PasswordHash, settingsValue(nu.Settings), at, at)
 		return err
 	})
 	if err != nil {

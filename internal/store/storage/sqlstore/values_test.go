@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pamtravel/pam/internal/store"
 )
 
 func TestRebind(t *testing.T) {
@@ -114,5 +116,16 @@ func TestLikePattern(t *testing.T) {
 		if got := likePattern(in); got != want {
 			t.Errorf("likePattern(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// opError reads and unwraps as fmt.Errorf("%s: %w") did.
+func TestOpError(t *testing.T) {
+	err := error(&opError{"user by id", notFound("user")})
+	if got, want := err.Error(), "user by id: user: "+store.ErrNotFound.Error(); got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !store.IsNotFound(err) {
+		t.Errorf("%v is not ErrNotFound", err)
 	}
 }
