@@ -171,7 +171,7 @@ func (c *canon) stringValue() bool {
 	if c.redact != nil && c.masking == 0 {
 		s = c.redact(s)
 	}
-	c.out = appendString(c.out, s)
+	c.out = AppendString(c.out, s)
 	return true
 }
 
@@ -271,7 +271,7 @@ func (c *canon) writeSorted(ms []member, start int) {
 		if len(c.out) > start {
 			c.out = append(c.out, ',')
 		}
-		c.out = appendString(c.out, m.key)
+		c.out = AppendString(c.out, m.key)
 		c.out = append(c.out, ':')
 		if m.masked {
 			c.out = append(c.out, redactedValue...)
@@ -410,9 +410,9 @@ func hex4(s string) (rune, bool) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString appends s as json.Marshal encodes a string: HTML characters,
+// AppendString appends s as json.Marshal encodes a string: HTML characters,
 // control characters, U+2028 and U+2029 escaped, invalid UTF-8 as \ufffd.
-func appendString(dst []byte, s string) []byte {
+func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {

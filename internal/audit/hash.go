@@ -34,11 +34,11 @@ func hashRecorded(r *store.AuditRecord) string {
 	if bytes.Contains(r.Args, []byte(`\ufffd`)) {
 		return Hash(r)
 	}
-	return hashWith(r, string(r.Args))
+	return hashWith(r, []byte(r.Args))
 }
 
 // hashWith hashes r with args standing for its canonical Args.
-func hashWith(r *store.AuditRecord, args string) string {
+func hashWith[S string | []byte](r *store.AuditRecord, args S) string {
 	var scratch [1024]byte
 	b := scratch[:0]
 	b = appendField(b, hashVersion)

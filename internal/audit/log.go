@@ -176,5 +176,5 @@ func (l *Log) redactArgs(raw json.RawMessage) json.RawMessage {
 	if out, ok := encodeCanonical(make([]byte, 0, len(raw)+16), src, l.redact, true); ok {
 		return out
 	}
-	return appendString(nil, l.redact(src))
+	return AppendString(nil, l.redact(src))
 }
