@@ -54,9 +54,19 @@ func encodeCanonical(dst []byte, src string, redact func(string) string, mask bo
 	return c.out, true
 }
 
-// release returns c to the pool, keeping only its scratch buffers.
+// maxPooledScratch bounds the scratch a pooled canon keeps, so one huge
+// document does not pin its buffers for good.
+const maxPooledScratch = 64 << 10
+
+// release returns c to the pool, keeping only its scratch buffers, emptied
+// (members' keys would otherwise keep the document alive).
 func (c *canon) release() {
-	*c = canon{tmp: c.tmp[:0], members: c.members[:0]}
+	clear(c.members[:cap(c.members)])
+	keep := canon{tmp: c.tmp[:0], members: c.members[:0]}
+	if cap(keep.tmp) > maxPooledScratch || cap(keep.members) > maxPooledScratch/64 {
+		keep = canon{}
+	}
+	*c = keep
 	canonPool.Put(c)
 }
 
