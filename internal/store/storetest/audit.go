@@ -196,6 +196,19 @@ func testAuditBatches(t *testing.T, s store.Store) {
 		prev = r
 	}
 
+	// More rows than one statement takes (the SQL store splits its INSERTs).
+	big := make([]*store.AuditRecord, 40)
+	for i := range big {
+		big[i] = &store.AuditRecord{Kind: "tool", Action: fmt.Sprint("big", i), Outcome: "ok", Args: json.RawMessage(`{"n":1}`)}
+	}
+	must(t, s.AppendAudits(ctx, big, testHash))
+	for i, r := range big {
+		if r.Seq != prev.Seq+1 || r.PrevHash != prev.Hash {
+			t.Fatalf("big batch row %d not chained after seq %d: %+v", i, prev.Seq, r)
+		}
+		prev = r
+	}
+
 	bad := auditBatch("bad", 2)
 	bad[1].Args = json.RawMessage(`{"unclosed":`)
 	if err := s.AppendAudits(ctx, bad, testHash); err == nil {
@@ -257,7 +270,7 @@ func checkBatchChain(t *testing.T, s store.Store) {
 		}
 		return nil
 	}))
-	if last != 1+3+10*4 {
-		t.Errorf("chain has %d rows, want %d", last, 1+3+10*4)
+	if want := int64(1 + 3 + 40 + 10*4); last != want {
+		t.Errorf("chain has %d rows, want %d", last, want)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pamtravel/pam/internal/store"
@@ -74,13 +75,39 @@ func (s *Store) chainAudit(ctx context.Context, q querier, recs []store.AuditRec
 		rec := &recs[i]
 		rec.Seq, rec.PrevHash = last+1+int64(i), prev
 		rec.Hash = hash(rec)
-		_, err = s.exec(ctx, q, "INSERT INTO audit_log ("+auditCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			rec.Seq, s.ts(rec.Time), rec.UserID, rec.RequestID, rec.Kind, rec.Action, nullJSON(rec.Args), rec.Outcome, rec.Error,
-			rec.DurationMs, rec.Cost, rec.ClientAddr, rec.UserAgent, rec.PrevHash, rec.Hash)
-		if err != nil {
+		prev = rec.Hash
+	}
+	return s.insertAudit(ctx, q, recs)
+}
+
+// auditInsertRows bounds the rows of one INSERT: each distinct statement is
+// kept rebound for PostgreSQL, and a tool call rarely writes more rows.
+const auditInsertRows = 16
+
+// auditInserts[n] inserts n rows.
+var auditInserts = func() (out [auditInsertRows + 1]string) {
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	for n := 1; n <= auditInsertRows; n++ {
+		out[n] = "INSERT INTO audit_log (" + auditCols + ") VALUES " + strings.Repeat(row+", ", n-1) + row
+	}
+	return out
+}()
+
+// insertAudit stores recs with as few statements as it can: on PostgreSQL
+// each is a round trip made while the audit table is locked.
+func (s *Store) insertAudit(ctx context.Context, q querier, recs []store.AuditRecord) error {
+	for len(recs) > 0 {
+		n := min(len(recs), auditInsertRows)
+		args := make([]any, 0, 15*n)
+		for i := range recs[:n] {
+			rec := &recs[i]
+			args = append(args, rec.Seq, s.ts(rec.Time), rec.UserID, rec.RequestID, rec.Kind, rec.Action, nullJSON(rec.Args), rec.Outcome,
+				rec.Error, rec.DurationMs, rec.Cost, rec.ClientAddr, rec.UserAgent, rec.PrevHash, rec.Hash)
+		}
+		if _, err := s.exec(ctx, q, auditInserts[n], args...); err != nil {
 			return err
 		}
-		prev = rec.Hash
+		recs = recs[n:]
 	}
 	return nil
 }
