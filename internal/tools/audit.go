@@ -73,14 +73,14 @@ func (e *Executor) audit(ctx context.Context, call *Call, res *Result) {
 
 // record appends recs in order, in one transaction when the auditor can.
 func (e *Executor) record(ctx context.Context, recs []store.AuditRecord) error {
-	if b, ok := e.opts.Auditor.(BatchAuditor); ok && len(recs) > 1 {
+	if b, ok := e.opts.Auditor.(BatchAuditor); ok {
 		return b.RecordAll(ctx, recs)
 	}
-	var errs []error
+	var err error
 	for _, r := range recs {
-		errs = append(errs, e.opts.Auditor.Record(ctx, r))
+		err = errors.Join(err, e.opts.Auditor.Record(ctx, r))
 	}
-	return errors.Join(errs...)
+	return err
 }
 
 // callAudits collects the ledger rows written during one executor call, so
