@@ -129,3 +129,19 @@ func TestMentionsSecret(t *testing.T) {
 		}
 	}
 }
+
+func FuzzLedgerArgs(f *testing.F) {
+	f.Add("create_expense", "amount", "45.20", "currency", "USD", "45.20 USD", false)
+	f.Add("x", "<k>", "\u2028&", "\xff", "\x01\"\\", "a\xe2\x80", true)
+	f.Fuzz(func(t *testing.T, tool, k1, v1, k2, v2, result string, nilInputs bool) {
+		inputs := map[string]string{k1: v1, k2: v2}
+		if nilInputs {
+			inputs = nil
+		}
+		got := ledgerArgs(tool, inputs, result)
+		want := mustJSON(map[string]any{"tool": tool, "inputs": inputs, "result": result})
+		if string(got) != string(want) {
+			t.Fatalf("ledgerArgs\n got %s\nwant %s", got, want)
+		}
+	})
+}
