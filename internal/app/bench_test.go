@@ -46,7 +46,7 @@ func BenchmarkRESTTurn(b *testing.B) {
 	}
 }
 
-func benchRegister(b *testing.B, h http.Handler) string {
+func benchRegister(b testing.TB, h http.Handler) string {
 	req := httptest.NewRequest("POST", "/api/v1/auth/register", bytes.NewBufferString(`{"email":"bench@example.com","password":"correct horse battery"}`))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

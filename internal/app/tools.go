@@ -21,7 +21,9 @@ import (
 // buildTools registers every tool in the one registry and builds the executor.
 func (c *components) buildTools(ctx context.Context) error {
 	reg := tools.NewRegistry()
-	auditor := tools.AuditorFunc(func(ctx context.Context, r store.AuditRecord) error { return c.audit.Record(ctx, r) })
+	// The audit log itself, not a wrapper: as a tools.BatchAuditor it lets the
+	// executor append a call's ledger rows and its own row in one transaction.
+	auditor := c.audit
 	for _, r := range []struct {
 		name     string
 		register func(*tools.Registry, store.Store, tools.Auditor, ...tools.RegisterOption) error

@@ -20,16 +20,18 @@ type memLog struct {
 	rows []store.AuditRecord
 }
 
-func (m *memLog) AppendAudit(_ context.Context, r *store.AuditRecord, hash func(*store.AuditRecord) string) error {
+func (m *memLog) AppendAudits(_ context.Context, rs []*store.AuditRecord, hash func(*store.AuditRecord) string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	r.Seq = int64(len(m.rows) + 1)
-	r.PrevHash = ""
-	if n := len(m.rows); n > 0 {
-		r.PrevHash = m.rows[n-1].Hash
+	for _, r := range rs {
+		r.Seq = int64(len(m.rows) + 1)
+		r.PrevHash = ""
+		if n := len(m.rows); n > 0 {
+			r.PrevHash = m.rows[n-1].Hash
+		}
+		r.Hash = hash(r)
+		m.rows = append(m.rows, *r)
 	}
-	r.Hash = hash(r)
-	m.rows = append(m.rows, *r)
 	return nil
 }
 
@@ -219,6 +221,48 @@ func BenchmarkRecord(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := l.Record(context.Background(), r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// chainTip is an Appender keeping only the last hash, so a benchmark measures
+// Record rather than a growing slice.
+type chainTip struct {
+	seq  int64
+	last string
+}
+
+func (c *chainTip) AppendAudits(_ context.Context, rs []*store.AuditRecord, hash func(*store.AuditRecord) string) error {
+	for _, r := range rs {
+		c.seq++
+		r.Seq, r.PrevHash = c.seq, c.last
+		r.Hash = hash(r)
+		c.last = r.Hash
+	}
+	return nil
+}
+
+// BenchmarkRecordToolCall records what one create_expense call writes: the
+// tool's row and the ledger's calculation row, with a redactor on.
+func BenchmarkRecordToolCall(b *testing.B) {
+	l := New(&chainTip{}, func(s string) string {
+		if strings.Contains(s, "sk-") {
+			return "[REDACTED]"
+		}
+		return s
+	}, nil)
+	tool := store.AuditRecord{UserID: "u1", RequestID: "req-1", Kind: KindTool, Action: "create_expense", Outcome: OutcomeOK,
+		Args:       json.RawMessage(`{"amount":"45.20","category":"fuel","date":"2026-05-01","description":"Diesel at the Shell in Tonopah","currency":"USD"}`),
+		DurationMs: 3, Cost: "0.0012", ClientAddr: "127.0.0.1", UserAgent: "pam-bench"}
+	calc := store.AuditRecord{UserID: "u1", RequestID: "req-1", Kind: KindMoney, Action: "create_expense", Outcome: OutcomeOK,
+		Args: json.RawMessage(`{"inputs":{"amount":"45.20","currency":"USD"},"result":"45.20","tool":"create_expense"}`)}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := l.Record(context.Background(), calc); err != nil {
+			b.Fatal(err)
+		}
+		if err := l.Record(context.Background(), tool); err != nil {
 			b.Fatal(err)
 		}
 	}

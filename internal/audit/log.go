@@ -7,13 +7,15 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pamtravel/pam/internal/store"
 )
 
-// Appender stores a row, setting its Seq, PrevHash and Hash (store.Store satisfies it).
+// Appender stores rows, chained in order in one transaction, setting their
+// Seq, PrevHash and Hash (store.Store satisfies it).
 type Appender interface {
-	AppendAudit(ctx context.Context, r *store.AuditRecord, hash func(r *store.AuditRecord) string) error
+	AppendAudits(ctx context.Context, rs []*store.AuditRecord, hash func(r *store.AuditRecord) string) error
 }
 
 // Kinds of audit records.
@@ -66,6 +68,35 @@ func (l *Log) WithAlerts(a *Alerter) *Log {
 
 // Record redacts r and appends it. Time is set when zero.
 func (l *Log) Record(ctx context.Context, r store.AuditRecord) error {
+	return l.RecordAll(ctx, []store.AuditRecord{r})
+}
+
+// RecordAll redacts rs and appends them, chained in order, in one
+// transaction: all of them or none. Times are set when zero. rs are changed
+// in place to the records as stored.
+func (l *Log) RecordAll(ctx context.Context, rs []store.AuditRecord) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	ptrs := make([]*store.AuditRecord, len(rs))
+	for i := range rs {
+		l.prepare(&rs[i])
+		ptrs[i] = &rs[i]
+	}
+	if err := l.s.AppendAudits(ctx, ptrs, hashRecorded); err != nil {
+		return fmt.Errorf("append audit %s/%s: %w", rs[0].Kind, rs[0].Action, err)
+	}
+	if l.alerts != nil {
+		for i := range rs {
+			l.feedAlerts(ctx, &rs[i])
+		}
+	}
+	return nil
+}
+
+// prepare stamps and redacts r for appending. Its Args are then what
+// hashRecorded expects.
+func (l *Log) prepare(r *store.AuditRecord) {
 	if r.Time.IsZero() {
 		r.Time = l.now()
 	}
@@ -74,13 +105,6 @@ func (l *Log) Record(ctx context.Context, r store.AuditRecord) error {
 	r.Error = l.redact(r.Error)
 	r.UserAgent = l.redact(r.UserAgent)
 	r.Seq, r.PrevHash, r.Hash = 0, "", ""
-	if err := l.s.AppendAudit(ctx, &r, Hash); err != nil {
-		return fmt.Errorf("append audit %s/%s: %w", r.Kind, r.Action, err)
-	}
-	if l.alerts != nil {
-		l.feedAlerts(ctx, &r)
-	}
-	return nil
 }
 
 func (l *Log) feedAlerts(ctx context.Context, r *store.AuditRecord) {
@@ -92,56 +116,65 @@ func (l *Log) feedAlerts(ctx context.Context, r *store.AuditRecord) {
 	}
 }
 
-// sensitiveKey reports whether a JSON key names a secret whose value is never kept.
+// secretKeyParts are the (lower-case) parts of keys whose values are never kept.
+var secretKeyParts = [...]string{"password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "cookie", "private_key"}
+
+// sensitiveKey reports whether a JSON key names a secret whose value is never
+// kept. Keys are matched case-insensitively, by Unicode rules (strings.ToLower)
+// for non-ASCII keys and without allocating for ASCII ones.
 func sensitiveKey(k string) bool {
-	k = strings.ToLower(k)
-	for _, s := range []string{"password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "cookie", "private_key"} {
-		if strings.Contains(k, s) {
+	if !isASCII(k) {
+		k = strings.ToLower(k)
+	}
+	for _, s := range secretKeyParts {
+		if containsFoldASCII(k, s) {
 			return true
 		}
 	}
 	return false
 }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// containsFoldASCII reports whether s contains lower, ASCII letters of s
+// matched case-insensitively; lower must be lower-case.
+func containsFoldASCII(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for j < len(lower) && toLowerASCII(s[i+j]) == lower[j] {
+			j++
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
+}
+
+func toLowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
 // redactArgs redacts every string in the JSON document and masks values under
-// secret-looking keys. Arguments that are not JSON are kept as a redacted JSON string.
+// secret-looking keys, re-encoding it canonically (see canon). Arguments that
+// are not JSON are kept as a redacted JSON string.
 func (l *Log) redactArgs(raw json.RawMessage) json.RawMessage {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil || dec.More() {
-		out, _ := json.Marshal(l.redact(string(raw)))
+	src := string(raw)
+	if out, ok := encodeCanonical(make([]byte, 0, len(raw)+16), src, l.redact, true); ok {
 		return out
 	}
-	out, err := json.Marshal(l.walk(v))
-	if err != nil {
-		out, _ = json.Marshal(l.redact(string(raw)))
-	}
-	return out
-}
-
-func (l *Log) walk(v any) any {
-	switch x := v.(type) {
-	case string:
-		return l.redact(x)
-	case []any:
-		for i := range x {
-			x[i] = l.walk(x[i])
-		}
-		return x
-	case map[string]any:
-		for k, val := range x {
-			if sensitiveKey(k) {
-				x[k] = "[REDACTED]"
-				continue
-			}
-			x[k] = l.walk(val)
-		}
-		return x
-	default:
-		return v
-	}
+	return AppendString(nil, l.redact(src))
 }

@@ -3,6 +3,7 @@ package safety
 import (
 	"regexp/syntax"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -130,6 +131,24 @@ type literalCache struct {
 
 func newLiteralCache(text string) *literalCache {
 	return &literalCache{text: text, state: make([]uint8, len(literals))}
+}
+
+// literalCaches are reused by Redact, which runs for every string of every
+// audit record: a fresh cache per call was a good part of an audit's garbage.
+var literalCaches = sync.Pool{New: func() any { return newLiteralCache("") }}
+
+// pooledLiteralCache returns an empty cache for text; release it after use.
+func pooledLiteralCache(text string) *literalCache {
+	c := literalCaches.Get().(*literalCache)
+	c.text = text
+	return c
+}
+
+// release forgets c's text and results and returns it to the pool.
+func (c *literalCache) release() {
+	c.text, c.lower = "", ""
+	clear(c.state)
+	literalCaches.Put(c)
 }
 
 func (c *literalCache) mayMatch(p prefilter) bool {

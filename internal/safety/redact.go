@@ -146,7 +146,8 @@ func cardNumber(s string) bool {
 // never the value.
 func Redact(s string) (string, []Finding) {
 	var found []Finding
-	lits := newLiteralCache(s)
+	lits := pooledLiteralCache(s)
+	defer lits.release()
 	enoughDigits := digitCount(s) >= 13
 	for _, p := range secretPatterns {
 		if !lits.mayMatch(p.pre) || (p.typ == SecretCardNumber && !enoughDigits) {

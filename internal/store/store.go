@@ -437,6 +437,8 @@ type Store interface {
 
 	// AppendAudit sets Seq, PrevHash and Hash (see audit.Hash) and stores the row.
 	AppendAudit(ctx context.Context, r *AuditRecord, hash func(r *AuditRecord) string) error
+	// AppendAudits appends rs in order, chained, in one transaction: all or none.
+	AppendAudits(ctx context.Context, rs []*AuditRecord, hash func(r *AuditRecord) string) error
 	ListAudit(ctx context.Context, p Page) ([]AuditRecord, string, error) // newest first
 	ScanAudit(ctx context.Context, fn func(r *AuditRecord) error) error   // oldest first, for verification
 

@@ -4,15 +4,29 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
+	"sync"
 
+	"github.com/pamtravel/pam/internal/audit"
 	"github.com/pamtravel/pam/internal/store"
 )
 
 // Auditor appends to the audit trail (audit.Log satisfies it).
 type Auditor interface {
 	Record(ctx context.Context, r store.AuditRecord) error
+}
+
+// BatchAuditor is an Auditor that also appends several records, chained in
+// order, in one transaction (audit.Log satisfies it). With one, the executor
+// appends a call's ledger rows together with the call's own row.
+type BatchAuditor interface {
+	Auditor
+	RecordAll(ctx context.Context, rs []store.AuditRecord) error
 }
 
 // AuditorFunc adapts a function to Auditor.
@@ -27,7 +41,8 @@ const (
 	AuditKindMoney = "money"
 )
 
-// audit records one tool call. A failing auditor is logged, never fatal to the call.
+// audit records one tool call, after the ledger rows the call produced. A
+// failing auditor is logged, never fatal to the call.
 func (e *Executor) audit(ctx context.Context, call *Call, res *Result) {
 	if e.opts.Auditor == nil {
 		return
@@ -50,9 +65,76 @@ func (e *Executor) audit(ctx context.Context, call *Call, res *Result) {
 		ClientAddr: call.ClientAddr,
 		UserAgent:  call.UserAgent,
 	}
-	if err := e.opts.Auditor.Record(context.WithoutCancel(ctx), rec); err != nil {
-		e.opts.Logger.ErrorContext(ctx, "audit record failed", "tool", call.Tool, "err", err)
+	recs := append(call.audits.take(), rec)
+	if err := e.record(context.WithoutCancel(ctx), recs); err != nil {
+		e.opts.Logger.ErrorContext(ctx, "audit record failed", "tool", call.Tool, "records", len(recs), "err", err)
 	}
+}
+
+// record appends recs in order, in one transaction when the auditor can.
+func (e *Executor) record(ctx context.Context, recs []store.AuditRecord) error {
+	if b, ok := e.opts.Auditor.(BatchAuditor); ok {
+		return b.RecordAll(ctx, recs)
+	}
+	var err error
+	for _, r := range recs {
+		err = errors.Join(err, e.opts.Auditor.Record(ctx, r))
+	}
+	return err
+}
+
+// callAudits collects the ledger rows written during one executor call, so
+// that the executor appends them with the call's own row in one transaction.
+// A handler the executor abandoned (timed out) may write after the call's
+// row: add refuses then and the ledger records the row itself.
+type callAudits struct {
+	to   BatchAuditor // the executor's auditor; rows for another are not collected
+	mu   sync.Mutex
+	recs []store.AuditRecord
+	done bool
+}
+
+// newCallAudits returns a collector for one call, or nil when the executor's
+// auditor cannot append a batch (collecting would gain nothing).
+func (e *Executor) newCallAudits() *callAudits {
+	if b, ok := e.opts.Auditor.(BatchAuditor); ok {
+		return &callAudits{to: b}
+	}
+	return nil
+}
+
+// add collects r, written for auditor a, and reports whether it did.
+func (c *callAudits) add(a Auditor, r store.AuditRecord) bool {
+	if c == nil || !sameAuditor(a, c.to) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done {
+		return false
+	}
+	c.recs = append(c.recs, r)
+	return true
+}
+
+// take returns the collected rows and stops collecting.
+func (c *callAudits) take() []store.AuditRecord {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done = true
+	recs := c.recs
+	c.recs = nil
+	return recs
+}
+
+// sameAuditor reports whether a and b are the same auditor, without the
+// panic == gives for two values of one uncomparable type (an AuditorFunc).
+func sameAuditor(a Auditor, b BatchAuditor) bool {
+	t := reflect.TypeOf(a)
+	return t != nil && t == reflect.TypeOf(b) && t.Comparable() && a == Auditor(b)
 }
 
 var sensitiveKeys = []string{"password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "cookie", "private_key"}
@@ -63,15 +145,7 @@ func redactKeys(raw json.RawMessage) json.RawMessage {
 	if len(raw) == 0 {
 		return nil
 	}
-	lower := bytes.ToLower(raw)
-	hit := false
-	for _, k := range sensitiveKeys {
-		if bytes.Contains(lower, []byte(k)) {
-			hit = true
-			break
-		}
-	}
-	if !hit {
+	if !mentionsSecret(raw) {
 		return raw
 	}
 	var m map[string]any
@@ -82,6 +156,39 @@ func redactKeys(raw json.RawMessage) json.RawMessage {
 	}
 	maskSecrets(m)
 	return mustJSON(m)
+}
+
+// mentionsSecret reports whether raw contains a secret-looking key name in
+// any case, lower-casing small ASCII arguments (the usual ones) on the stack.
+func mentionsSecret(raw json.RawMessage) bool {
+	var buf [1024]byte
+	var lower []byte
+	if len(raw) <= len(buf) && isASCII(raw) {
+		lower = buf[:len(raw)]
+		for i, c := range raw {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			lower[i] = c
+		}
+	} else {
+		lower = bytes.ToLower(raw)
+	}
+	for _, k := range sensitiveKeys {
+		if bytes.Contains(lower, []byte(k)) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func maskSecrets(v any) {
@@ -183,10 +290,43 @@ func (m *Ledger) write(ctx context.Context, call *Call, operation string, inputs
 		RequestID: call.RequestID,
 		Kind:      AuditKindMoney,
 		Action:    operation,
-		Args:      mustJSON(map[string]any{"tool": call.Tool, "inputs": inputs, "result": result}),
+		Args:      ledgerArgs(call.Tool, inputs, result),
 		Outcome:   outcome,
+	}
+	if call.audits.add(m.Auditor, rec) {
+		return
 	}
 	if err := m.Auditor.Record(context.WithoutCancel(ctx), rec); err != nil {
 		m.Logger.ErrorContext(ctx, "money audit failed", "operation", operation, "err", err)
 	}
+}
+
+// ledgerArgs encodes {"inputs":…,"result":…,"tool":…} byte for byte as
+// json.Marshal of that map[string]any would (keys sorted), without the map.
+func ledgerArgs(tool string, inputs map[string]string, result string) json.RawMessage {
+	b := make([]byte, 0, 48+len(tool)+len(result)+32*len(inputs))
+	b = append(b, `{"inputs":`...)
+	b = appendStringMap(b, inputs)
+	b = append(b, `,"result":`...)
+	b = audit.AppendString(b, result)
+	b = append(b, `,"tool":`...)
+	b = audit.AppendString(b, tool)
+	return append(b, '}')
+}
+
+// appendStringMap encodes m as json.Marshal does: null when nil, keys sorted.
+func appendStringMap(b []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = audit.AppendString(b, k)
+		b = append(b, ':')
+		b = audit.AppendString(b, m[k])
+	}
+	return append(b, '}')
 }

@@ -88,6 +88,7 @@ func (e *Executor) execute(ctx context.Context, call Call) (res Result) {
 	if call.Now.IsZero() {
 		call.Now = e.opts.Now()
 	}
+	call.audits = e.newCallAudits()
 	tool, ok := e.reg.Get(call.Tool)
 	defer func() {
 		if p := recover(); p != nil {

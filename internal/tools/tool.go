@@ -97,6 +97,8 @@ type Call struct {
 	Confirmed      bool // the user confirmed a pending action for this call
 	ClientAddr     string
 	UserAgent      string
+
+	audits *callAudits // the ledger rows of this executor call, appended with its own
 }
 
 // Location is a validated position with where it came from.

@@ -177,3 +177,100 @@ func testAuditConcurrent(t *testing.T, s store.Store) {
 		t.Errorf("chain has %d rows, want at least %d", count, n)
 	}
 }
+
+// testAuditBatches: a batch is chained in order in one transaction, all or
+// none, and concurrent batches and single appends still form one gapless chain
+// with each batch's rows adjacent.
+func testAuditBatches(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	must(t, s.AppendAudits(ctx, nil, testHash))
+	first := &store.AuditRecord{Kind: "tool", Action: "single", Outcome: "ok"}
+	must(t, s.AppendAudit(ctx, first, testHash))
+	batch := auditBatch("calc", 3)
+	must(t, s.AppendAudits(ctx, batch, testHash))
+	prev := first
+	for i, r := range batch {
+		if r.Seq != prev.Seq+1 || r.PrevHash != prev.Hash || r.Hash != testHash(r) {
+			t.Fatalf("batch row %d not chained after seq %d: %+v", i, prev.Seq, r)
+		}
+		prev = r
+	}
+
+	// More rows than one statement takes (the SQL store splits its INSERTs).
+	big := make([]*store.AuditRecord, 40)
+	for i := range big {
+		big[i] = &store.AuditRecord{Kind: "tool", Action: fmt.Sprint("big", i), Outcome: "ok", Args: json.RawMessage(`{"n":1}`)}
+	}
+	must(t, s.AppendAudits(ctx, big, testHash))
+	for i, r := range big {
+		if r.Seq != prev.Seq+1 || r.PrevHash != prev.Hash {
+			t.Fatalf("big batch row %d not chained after seq %d: %+v", i, prev.Seq, r)
+		}
+		prev = r
+	}
+
+	bad := auditBatch("bad", 2)
+	bad[1].Args = json.RawMessage(`{"unclosed":`)
+	if err := s.AppendAudits(ctx, bad, testHash); err == nil {
+		t.Fatal("a batch with invalid JSON args was stored")
+	}
+	if bad[0].Seq != 0 || bad[0].Hash != "" {
+		t.Errorf("a failed batch changed its records: %+v", bad[0])
+	}
+
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 10 {
+		wg.Go(func() { errs <- s.AppendAudits(ctx, auditBatch(fmt.Sprint("b", i), 3), testHash) })
+		wg.Go(func() {
+			errs <- s.AppendAudit(ctx, &store.AuditRecord{Kind: "tool", Action: fmt.Sprint("s", i), Outcome: "ok"}, testHash)
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent AppendAudits: %v", err)
+		}
+	}
+	checkBatchChain(t, s)
+}
+
+// auditBatch returns n records of one batch: Action is name, Outcome counts 0..n-1.
+func auditBatch(name string, n int) []*store.AuditRecord {
+	rs := make([]*store.AuditRecord, n)
+	for i := range rs {
+		rs[i] = &store.AuditRecord{Kind: "money", Action: name, Args: json.RawMessage(`{"i":` + fmt.Sprint(i) + `}`), Outcome: fmt.Sprint(i)}
+	}
+	return rs
+}
+
+// checkBatchChain verifies the whole chain and that every batch's rows (kind
+// money, Outcome "0", "1", "2") are adjacent and in order.
+func checkBatchChain(t *testing.T, s store.Store) {
+	t.Helper()
+	prev, last := "", int64(0)
+	var inBatch *store.AuditRecord // the batch's previous row while inside one
+	must(t, s.ScanAudit(ctxT(t), func(r *store.AuditRecord) error {
+		if r.Seq != last+1 || r.PrevHash != prev || testHash(r) != r.Hash {
+			return fmt.Errorf("chain broken at seq %d (after %d)", r.Seq, last)
+		}
+		prev, last = r.Hash, r.Seq
+		want := "0"
+		if inBatch != nil {
+			want = fmt.Sprint(inBatch.Outcome[0] - '0' + 1)
+		}
+		if (inBatch != nil || r.Kind == "money") && (r.Outcome != want || inBatch != nil && r.Action != inBatch.Action) {
+			return fmt.Errorf("seq %d: %s/%s, want row %s of the batch", r.Seq, r.Action, r.Outcome, want)
+		}
+		inBatch = nil
+		if r.Kind == "money" && r.Outcome != "2" {
+			c := *r
+			inBatch = &c
+		}
+		return nil
+	}))
+	if want := int64(1 + 3 + 40 + 10*4); last != want {
+		t.Errorf("chain has %d rows, want %d", last, want)
+	}
+}

@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Knowledge", testKnowledge},
 		{"AuditChain", testAudit},
 		{"AuditConcurrentAppends", testAuditConcurrent},
+		{"AuditBatches", testAuditBatches},
 		{"DeadLetters", testDeadLetters},
 		{"InTx", testInTx},
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pamtravel/pam/internal/store"
@@ -19,45 +20,96 @@ func scanAudit(r scanner) (store.AuditRecord, error) {
 	return a, err
 }
 
-// AppendAudit chains r to the last row and stores it. Appends are serialized
-// (a table lock on PostgreSQL, the single writer on SQLite), so Seq has no
-// gaps and PrevHash is always the previous row's Hash.
+// AppendAudit chains r to the last row and stores it (see AppendAudits).
 func (s *Store) AppendAudit(ctx context.Context, r *store.AuditRecord, hash func(r *store.AuditRecord) string) error {
+	return s.AppendAudits(ctx, []*store.AuditRecord{r}, hash)
+}
+
+// AppendAudits chains rs, in order, to the last row and stores them in one
+// transaction. Appends are serialized (a table lock on PostgreSQL, the single
+// writer on SQLite), so Seq has no gaps and PrevHash is always the previous
+// row's Hash. The records are updated only when all of them are stored.
+func (s *Store) AppendAudits(ctx context.Context, rs []*store.AuditRecord, hash func(r *store.AuditRecord) string) error {
 	if hash == nil {
 		return fmt.Errorf("append audit: no hash function")
 	}
-	if err := checkJSON("args", r.Args); err != nil {
-		return err
-	}
-	rec := *r
-	rec.Hash = ""
-	if rec.Time.IsZero() {
-		rec.Time = time.Now()
-	}
-	rec.Time = rec.Time.UTC().Truncate(time.Microsecond)
-	err := s.writeTx(ctx, "append audit", func(q querier) error {
-		if s.db.d.LockAudit != "" {
-			if _, err := s.exec(ctx, q, s.db.d.LockAudit); err != nil {
-				return err
-			}
-		}
-		var last int64
-		var prev string
-		err := s.row(ctx, q, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	recs := make([]store.AuditRecord, len(rs))
+	for i, r := range rs {
+		if err := checkJSON("args", r.Args); err != nil {
 			return err
 		}
-		rec.Seq, rec.PrevHash = last+1, prev
-		rec.Hash = hash(&rec)
-		_, err = s.exec(ctx, q, "INSERT INTO audit_log ("+auditCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			rec.Seq, s.ts(rec.Time), rec.UserID, rec.RequestID, rec.Kind, rec.Action, nullJSON(rec.Args), rec.Outcome, rec.Error,
-			rec.DurationMs, rec.Cost, rec.ClientAddr, rec.UserAgent, rec.PrevHash, rec.Hash)
-		return err
-	})
-	if err == nil {
-		*r = rec
+		recs[i] = *r
+		recs[i].Hash = ""
+		if recs[i].Time.IsZero() {
+			recs[i].Time = time.Now()
+		}
+		recs[i].Time = recs[i].Time.UTC().Truncate(time.Microsecond)
 	}
-	return err
+	if len(recs) == 0 {
+		return nil
+	}
+	err := s.writeTx(ctx, "append audit", func(q querier) error { return s.chainAudit(ctx, q, recs, hash) })
+	if err != nil {
+		return err
+	}
+	for i, r := range rs {
+		*r = recs[i]
+	}
+	return nil
+}
+
+// chainAudit appends recs after the last row inside the caller's transaction.
+func (s *Store) chainAudit(ctx context.Context, q querier, recs []store.AuditRecord, hash func(r *store.AuditRecord) string) error {
+	if s.db.d.LockAudit != "" {
+		if _, err := s.exec(ctx, q, s.db.d.LockAudit); err != nil {
+			return err
+		}
+	}
+	var last int64
+	var prev string
+	err := s.row(ctx, q, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	for i := range recs {
+		rec := &recs[i]
+		rec.Seq, rec.PrevHash = last+1+int64(i), prev
+		rec.Hash = hash(rec)
+		prev = rec.Hash
+	}
+	return s.insertAudit(ctx, q, recs)
+}
+
+// auditInsertRows bounds the rows of one INSERT: each distinct statement is
+// kept rebound for PostgreSQL, and a tool call rarely writes more rows.
+const auditInsertRows = 16
+
+// auditInserts[n] inserts n rows.
+var auditInserts = func() (out [auditInsertRows + 1]string) {
+	const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	for n := 1; n <= auditInsertRows; n++ {
+		out[n] = "INSERT INTO audit_log (" + auditCols + ") VALUES " + strings.Repeat(row+", ", n-1) + row
+	}
+	return out
+}()
+
+// insertAudit stores recs with as few statements as it can: on PostgreSQL
+// each is a round trip made while the audit table is locked.
+func (s *Store) insertAudit(ctx context.Context, q querier, recs []store.AuditRecord) error {
+	for len(recs) > 0 {
+		n := min(len(recs), auditInsertRows)
+		args := make([]any, 0, 15*n)
+		for i := range recs[:n] {
+			rec := &recs[i]
+			args = append(args, rec.Seq, s.ts(rec.Time), rec.UserID, rec.RequestID, rec.Kind, rec.Action, nullJSON(rec.Args), rec.Outcome,
+				rec.Error, rec.DurationMs, rec.Cost, rec.ClientAddr, rec.UserAgent, rec.PrevHash, rec.Hash)
+		}
+		if _, err := s.exec(ctx, q, auditInserts[n], args...); err != nil {
+			return err
+		}
+		recs = recs[n:]
+	}
+	return nil
 }
 
 // ListAudit lists audit rows, newest first.
