@@ -90,7 +90,8 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 	if err := c.buildAuth(cfg); err != nil {
 		return nil, err
 	}
-	c.audit = audit.New(c.store, redactString, time.Now)
+	c.audit = audit.New(c.store, redactString, time.Now).WithAlerts(c.auditAlerts())
+	c.auth.WithAudit(c.audit.Record)
 	c.buildOps(cfg)
 	if err := c.buildTools(ctx); err != nil {
 		return nil, err

@@ -54,6 +54,7 @@ func (c *components) setupObserve(ctx context.Context) error {
 			return err
 		}
 		inj.OnFault = func(f chaos.Fault) { c.metrics.ChaosFault(string(f)) }
+		inj.OutageWindow = cfg.ChaosOutage
 		c.log.Warn("chaos: fault injection is ON", "faults", inj.String())
 	}
 	o.chaos = inj

@@ -31,7 +31,7 @@ func (c *components) buildTools(ctx context.Context) error {
 		{"budget", budget.Register}, {"fuel", fuel.Register}, {"calendar", calendar.Register},
 		{"profile", profile.Register}, {"knowledge", knowledge.Register}, {"admin", c.registerAdmin},
 	} {
-		if err := r.register(reg, c.toolStore(), auditor, tools.WithLogger(c.log)); err != nil {
+		if err := r.register(reg, c.toolStore(), auditor, tools.WithLogger(c.log), tools.WithAlerter(c.moneyAlerts())); err != nil {
 			return fmt.Errorf("tools: %s: %w", r.name, err)
 		}
 	}

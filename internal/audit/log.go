@@ -59,7 +59,7 @@ func New(s Appender, redact func(string) string, now func() time.Time) *Log {
 	return &Log{s: s, redact: redact, now: now}
 }
 
-// WithAlerts makes Record feed a (failed logins by user and client address,
+// WithAlerts makes Record feed a (failed or refused logins by user and client address,
 // Cost as spending by user) and returns l.
 func (l *Log) WithAlerts(a *Alerter) *Log {
 	l.alerts = a
@@ -108,7 +108,7 @@ func (l *Log) prepare(r *store.AuditRecord) {
 }
 
 func (l *Log) feedAlerts(ctx context.Context, r *store.AuditRecord) {
-	if r.Kind == KindSecurity && r.Action == ActionLogin && r.Outcome == OutcomeFailure {
+	if r.Kind == KindSecurity && r.Action == ActionLogin && (r.Outcome == OutcomeFailure || r.Outcome == OutcomeDenied) {
 		l.alerts.FailedLogin(ctx, r.UserID, r.ClientAddr)
 	}
 	if r.Cost != "" && r.UserID != "" {

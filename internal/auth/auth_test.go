@@ -436,3 +436,38 @@ func TestRememberedTokenStillExpires(t *testing.T) {
 	_, err = f.svc.Verify(ctx, s.AccessToken)
 	wantCode(t, err, pamerr.Unauthenticated)
 }
+
+// Every sign-in attempt is in the audit trail: who (the account, or the
+// typed email when there is none), from where, and how it ended.
+func TestLoginAttemptsAreAudited(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.MaxLoginFailures = 2 })
+	var got []store.AuditRecord
+	f.svc.WithAudit(func(_ context.Context, r store.AuditRecord) error { got = append(got, r); return nil })
+	ctx := context.Background()
+	s, err := f.svc.Register(ctx, "aud@example.com", "longenough", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Login(ctx, "AUD@example.com", "longenough", "10.0.0.9"); err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.svc.Login(ctx, "nobody@example.com", "whatever1", "10.0.0.9")
+	_, _ = f.svc.Login(ctx, "aud@example.com", "wrong-one", "10.0.0.9")
+	_, err = f.svc.Login(ctx, "aud@example.com", "longenough", "10.0.0.9") // the address is now blocked
+	wantCode(t, err, pamerr.RateLimited)
+	want := []struct{ outcome, user, args string }{
+		{"ok", s.User.ID, ""},
+		{"failure", "", `{"email":"nobody@example.com"}`},
+		{"failure", s.User.ID, ""},
+		{"denied", "", `{"email":"aud@example.com"}`},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d audit records, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		r := got[i]
+		if r.Kind != "security" || r.Action != "login" || r.Outcome != w.outcome || r.UserID != w.user || string(r.Args) != w.args || r.ClientAddr != "10.0.0.9" {
+			t.Errorf("record %d = %+v, want %+v", i, r, w)
+		}
+	}
+}

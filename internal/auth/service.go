@@ -2,13 +2,16 @@ package auth
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/pamtravel/pam/internal/audit"
 	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
 )
@@ -46,6 +49,7 @@ type Service struct {
 
 	seenExternal provisioned    // outside subjects with a PAM account
 	verified     verifiedTokens // local access tokens already checked
+	audit        func(ctx context.Context, r store.AuditRecord) error
 }
 
 // Messages shown for refused credentials; the same for every cause.
@@ -91,6 +95,14 @@ func (s *Service) WithActivity(a Activity) *Service {
 // RedisLoginLimiter built with the same MaxLoginFailures and LoginWindow) and returns s.
 func (s *Service) WithLoginLimiter(l LoginLimiter) *Service {
 	s.fails = l
+	return s
+}
+
+// WithAudit records every sign-in attempt (kind "security", action "login";
+// outcome ok, failure or denied) through record and returns s. The audit
+// trail alerts on repeated failures for one account or address.
+func (s *Service) WithAudit(record func(ctx context.Context, r store.AuditRecord) error) *Service {
+	s.audit = record
 	return s
 }
 
@@ -176,8 +188,14 @@ func (s *Service) CreateUser(ctx context.Context, email, password, displayName, 
 // MaxLoginFailures failures in LoginWindow for the account or the client
 // address, attempts get RATE_LIMITED with RetryAfter.
 func (s *Service) Login(ctx context.Context, email, password, clientAddr string) (*Session, error) {
-	now := s.now()
 	email = strings.ToLower(strings.TrimSpace(email))
+	sess, userID, err := s.login(ctx, email, password, clientAddr)
+	s.auditLogin(ctx, email, userID, clientAddr, err)
+	return sess, err
+}
+
+func (s *Service) login(ctx context.Context, email, password, clientAddr string) (_ *Session, userID string, _ error) {
+	now := s.now()
 	keys := []string{"acct:" + email}
 	if clientAddr != "" {
 		keys = append(keys, "addr:"+clientAddr)
@@ -188,14 +206,14 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 			wait = 0
 		}
 		if wait > 0 {
-			return nil, &pamerr.Error{Code: pamerr.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
+			return nil, "", &pamerr.Error{Code: pamerr.RateLimited, Message: "too many failed logins; try again later", RetryAfter: wait}
 		}
 	}
-	fail := func(cause error) (*Session, error) {
+	fail := func(cause error) (*Session, string, error) {
 		for _, k := range keys {
 			_ = s.fails.Fail(ctx, k, now)
 		}
-		return nil, pamerr.Wrap(cause, pamerr.Unauthenticated, msgBadCredentials)
+		return nil, userID, pamerr.Wrap(cause, pamerr.Unauthenticated, msgBadCredentials)
 	}
 	if len(password) > maxPasswordBytes {
 		return fail(errors.New("password too long"))
@@ -203,16 +221,43 @@ func (s *Service) Login(ctx context.Context, email, password, clientAddr string)
 	u, err := s.users.UserByEmail(ctx, email)
 	if err != nil {
 		if !store.IsNotFound(err) {
-			return nil, fmt.Errorf("login: %w", err)
+			return nil, "", fmt.Errorf("login: %w", err)
 		}
 		CheckPassword(s.dummy, password)
 		return fail(errors.New("unknown email"))
 	}
+	userID = u.ID
 	if !CheckPassword(u.PasswordHash, password) {
 		return fail(errors.New("wrong password"))
 	}
 	_ = s.fails.Reset(ctx, "acct:"+email)
-	return s.issue(ctx, u, newID())
+	sess, err := s.issue(ctx, u, newID())
+	return sess, userID, err
+}
+
+// auditLogin records a sign-in attempt: the account when the email is
+// known, the email itself only when it is not (a typo'd or guessed address).
+func (s *Service) auditLogin(ctx context.Context, email, userID, clientAddr string, err error) {
+	if s.audit == nil {
+		return
+	}
+	outcome := audit.OutcomeOK
+	switch pamerr.CodeOf(err) {
+	case "":
+	case pamerr.Unauthenticated:
+		outcome = audit.OutcomeFailure
+	case pamerr.RateLimited:
+		outcome = audit.OutcomeDenied
+	default:
+		return // the store failed: nothing was decided about the caller
+	}
+	rec := store.AuditRecord{Kind: audit.KindSecurity, Action: audit.ActionLogin, Outcome: outcome, UserID: userID, ClientAddr: clientAddr}
+	if userID == "" {
+		rec.Args, _ = json.Marshal(map[string]string{"email": email})
+	}
+	if aerr := s.audit(context.WithoutCancel(ctx), rec); aerr != nil {
+		slog.ErrorContext(ctx, "audit login", "error", aerr)
+	}
 }
 
 // issue signs an access token and stores a fresh refresh token in the family.

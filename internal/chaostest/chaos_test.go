@@ -44,8 +44,10 @@ func TestDegradationLadderUnderEachFault(t *testing.T) {
 		{name: "websocket disconnects", chaos: "ws_disconnect=1", model: true, wantReconnects: true},
 		{name: "database pool exhaustion over websocket", chaos: "db_pool=0.2", model: true},
 		{name: "database pool exhaustion over rest", chaos: "db_pool=0.2", model: true, transport: "rest"},
+		// Half-second outage windows, each down at rate 0.5: about a dozen
+		// draws in the run, so the fault surely fires.
 		{name: "redis outages", chaos: "redis_down=0.5",
-			env: map[string]string{"PAM_OFFLINE": "false", "PAM_DEV_RECORD": "true"}},
+			env: map[string]string{"PAM_OFFLINE": "false", "PAM_DEV_RECORD": "true", "PAM_CHAOS_OUTAGE": "500ms"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

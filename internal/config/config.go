@@ -95,10 +95,13 @@ type Config struct {
 	CompatDedupeWindow time.Duration
 	CompatPongTimeout  time.Duration
 
-	LogLevel  string
-	Chaos     string
-	Shutdown  time.Duration
-	DevRecord bool // answer external services from testdata recordings
+	LogLevel string
+	Chaos    string
+	// ChaosOutage is how long one injected Redis outage lasts; each window
+	// is down with the redis_down rate.
+	ChaosOutage time.Duration
+	Shutdown    time.Duration
+	DevRecord   bool // answer external services from testdata recordings
 
 	Voice   VoiceConfig   // speech, savings and client analytics (voice.go)
 	Observe ObserveConfig // alerts, tracing and model budgets (observe.go)
@@ -238,6 +241,7 @@ var settings = []setting{
 	{"compat-pong-timeout", "PAM_COMPAT_PONG_TIMEOUT", "70s", "original-app WebSocket: close after this without a pong", duration(func(c *Config) *time.Duration { return &c.CompatPongTimeout })},
 	{"log-level", "PAM_LOG_LEVEL", "info", "debug, info, warn or error", str(func(c *Config) *string { return &c.LogLevel })},
 	{"chaos", "PAM_CHAOS", "", "fault injection, e.g. tool_timeout=0.1,model_529=0.1 (not in prod)", str(func(c *Config) *string { return &c.Chaos })},
+	{"chaos-outage", "PAM_CHAOS_OUTAGE", "5s", "length of one injected Redis outage window (redis_down)", duration(func(c *Config) *time.Duration { return &c.ChaosOutage })},
 	{"shutdown-timeout", "PAM_SHUTDOWN_TIMEOUT", "15s", "graceful shutdown budget", duration(func(c *Config) *time.Duration { return &c.Shutdown })},
 	{"dev-record", "PAM_DEV_RECORD", "false", "answer outside services from recorded responses", boolean(func(c *Config) *bool { return &c.DevRecord })},
 }
