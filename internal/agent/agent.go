@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -116,6 +117,11 @@ type Input struct {
 	// Authorize, when set, is checked before every tool call: a session
 	// revoked mid-turn stops acting.
 	Authorize func(ctx context.Context) error
+	// TurnID names the durable turn; Rerun says it ran before (a retry, a
+	// restart, a takeover), so its data-changing calls replay what they
+	// already did instead of doing it twice.
+	TurnID string
+	Rerun  bool
 }
 
 // ToolCall summarizes one tool call of the turn.
@@ -169,6 +175,7 @@ type turn struct {
 	banners  []string
 	notices  []string // always shown (a long conversation)
 	streamed bool
+	calls    map[string]int // tool calls of the turn so far, by tool
 }
 
 func (t *turn) loop(ctx context.Context, req *llm.Request) error {
@@ -225,8 +232,12 @@ func (t *turn) roundCapText() string {
 // runTools runs the round's calls concurrently and returns their tool_result blocks in order.
 func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
 	results := make([]llm.Block, len(calls))
+	keys := make([]string, len(calls))
+	for i, c := range calls { // in the model's order, so a rerun names them alike
+		keys[i] = t.callKey(c.ToolName)
+	}
 	if len(calls) == 1 { // the common case needs no goroutine
-		results[0] = t.runTool(ctx, calls[0])
+		results[0] = t.runTool(ctx, calls[0], keys[0])
 		return results
 	}
 	var wg sync.WaitGroup
@@ -234,14 +245,25 @@ func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i] = t.runTool(ctx, c)
+			results[i] = t.runTool(ctx, c, keys[i])
 		}()
 	}
 	wg.Wait()
 	return results
 }
 
-func (t *turn) runTool(ctx context.Context, c llm.Block) llm.Block {
+// callKey names a call within the turn by its tool and how many calls of
+// that tool came before it ("create_expense#2"), which a rerun of the turn
+// repeats even when the model words the arguments differently.
+func (t *turn) callKey(tool string) string {
+	if t.calls == nil {
+		t.calls = map[string]int{}
+	}
+	t.calls[tool]++
+	return tool + "#" + strconv.Itoa(t.calls[tool])
+}
+
+func (t *turn) runTool(ctx context.Context, c llm.Block, key string) llm.Block {
 	t.emit.Tool(c.ToolName, "running")
 	if t.in.Authorize != nil {
 		if err := t.in.Authorize(ctx); err != nil {
@@ -256,6 +278,7 @@ func (t *turn) runTool(ctx context.Context, c llm.Block) llm.Block {
 		UserID: t.in.UserID, Role: t.in.Role, RequestID: t.in.RequestID, ConversationID: t.in.ConversationID,
 		Settings: t.in.Settings, Location: t.in.Location, Now: t.in.Now,
 		ClientAddr: t.in.ClientAddr, UserAgent: t.in.UserAgent,
+		TurnID: t.in.TurnID, CallKey: key, Rerun: t.in.Rerun,
 	})
 	t.emit.Tool(c.ToolName, string(res.Status))
 	t.record(c.ToolName, &res)

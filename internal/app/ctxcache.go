@@ -49,6 +49,10 @@ func (s *ctxStore) invalidate(ctx context.Context, userID string) {
 		*s.pending = append(*s.pending, userID)
 		return
 	}
+	if p, ok := ctx.Value(pendingUsersKey{}).(*pendingUsers); ok {
+		p.add(userID)
+		return
+	}
 	if err := s.c.DeletePrefix(context.WithoutCancel(ctx), ctxKey(userID)); err != nil {
 		s.log.Warn("user context cache: invalidation failed", "user_id", userID, "error", err)
 	}
@@ -79,6 +83,44 @@ func (s *ctxStore) InTx(ctx context.Context, fn func(tx store.Store) error) erro
 		}
 	}
 	return err
+}
+
+// InTxContext implements store.Store: invalidations made with fn's ctx wait
+// for the commit (a reader must not re-warm the old row in between).
+func (s *ctxStore) InTxContext(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(pendingUsersKey{}).(*pendingUsers); ok || s.pending != nil {
+		return s.Store.InTxContext(ctx, fn)
+	}
+	p := &pendingUsers{}
+	err := s.Store.InTxContext(ctx, func(ctx context.Context) error {
+		return fn(context.WithValue(ctx, pendingUsersKey{}, p))
+	})
+	if err == nil {
+		for _, u := range p.take() {
+			s.invalidate(ctx, u)
+		}
+	}
+	return err
+}
+
+type pendingUsersKey struct{}
+
+// pendingUsers are the users whose cached rows a transaction changed.
+type pendingUsers struct {
+	mu    sync.Mutex
+	users []string
+}
+
+func (p *pendingUsers) add(id string) {
+	p.mu.Lock()
+	p.users = append(p.users, id)
+	p.mu.Unlock()
+}
+
+func (p *pendingUsers) take() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.users
 }
 
 // UserByID implements store.Store, from the cache on the turn path.

@@ -44,13 +44,20 @@ type Alerter struct {
 	mu       sync.Mutex
 	events   int // calls since the last sweep of idle keys
 	failures map[string][]time.Time
-	spend    map[string][]spendEvent
+	spend    map[string]*spendWindow
 	fired    map[string]time.Time
 }
 
 type spendEvent struct {
 	at     time.Time
 	amount decimal.Decimal
+}
+
+// spendWindow is a user's spending in the window with its running total,
+// so a new event costs the events it pushes out, not a sum of them all.
+type spendWindow struct {
+	events []spendEvent
+	total  decimal.Decimal
 }
 
 // NewAlerter returns an Alerter calling hook (synchronously) for each alert.
@@ -70,7 +77,7 @@ func NewAlerter(cfg AlertConfig, hook func(ctx context.Context, a Alert)) *Alert
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Alerter{cfg: cfg, hook: hook, failures: map[string][]time.Time{}, spend: map[string][]spendEvent{}, fired: map[string]time.Time{}}
+	return &Alerter{cfg: cfg, hook: hook, failures: map[string][]time.Time{}, spend: map[string]*spendWindow{}, fired: map[string]time.Time{}}
 }
 
 // FailedLogin counts a failed login against the account and the client
@@ -103,21 +110,22 @@ func (a *Alerter) Spend(ctx context.Context, userID string, amount decimal.Decim
 	now := a.cfg.Now()
 	var alerts []Alert
 	a.mu.Lock()
+	w := a.spend[userID]
+	if w == nil {
+		w = &spendWindow{}
+		a.spend[userID] = w
+	}
 	cut := now.Add(-a.cfg.SpendingWindow)
-	evs := a.spend[userID]
 	i := 0
-	for i < len(evs) && !evs[i].at.After(cut) {
+	for i < len(w.events) && !w.events[i].at.After(cut) {
+		w.total = w.total.Sub(w.events[i].amount)
 		i++
 	}
-	evs = append(evs[i:], spendEvent{at: now, amount: amount})
-	a.spend[userID] = evs
+	w.events = append(w.events[i:], spendEvent{at: now, amount: amount})
+	w.total = w.total.Add(amount)
 	a.sweepLocked(now)
-	total := decimal.Zero
-	for _, e := range evs {
-		total = total.Add(e.amount)
-	}
-	if total.GreaterThanOrEqual(a.cfg.SpendingThreshold) && a.shouldFire(AlertSpendingSpike+"|"+userID, now, a.cfg.SpendingWindow) {
-		alerts = append(alerts, Alert{Kind: AlertSpendingSpike, Key: userID, Count: len(evs), Amount: total, Window: a.cfg.SpendingWindow, At: now})
+	if w.total.GreaterThanOrEqual(a.cfg.SpendingThreshold) && a.shouldFire(AlertSpendingSpike+"|"+userID, now, a.cfg.SpendingWindow) {
+		alerts = append(alerts, Alert{Kind: AlertSpendingSpike, Key: userID, Count: len(w.events), Amount: w.total, Window: a.cfg.SpendingWindow, At: now})
 	}
 	a.mu.Unlock()
 	a.fire(ctx, alerts)
@@ -165,8 +173,8 @@ func (a *Alerter) sweepLocked(now time.Time) {
 			delete(a.failures, k)
 		}
 	}
-	for k, evs := range a.spend {
-		if n := len(evs); n == 0 || !evs[n-1].at.After(now.Add(-a.cfg.SpendingWindow)) {
+	for k, w := range a.spend {
+		if n := len(w.events); n == 0 || !w.events[n-1].at.After(now.Add(-a.cfg.SpendingWindow)) {
 			delete(a.spend, k)
 		}
 	}

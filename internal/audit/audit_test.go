@@ -267,3 +267,24 @@ func BenchmarkRecordToolCall(b *testing.B) {
 		}
 	}
 }
+
+// Spending that left the window no longer counts: the running total drops it.
+func TestSpendingWindowSlides(t *testing.T) {
+	now := fixedNow()
+	var got []Alert
+	a := NewAlerter(AlertConfig{Now: func() time.Time { return now }, SpendingThreshold: decimal.RequireFromString("500"), Cooldown: time.Nanosecond},
+		func(_ context.Context, al Alert) { got = append(got, al) })
+	ctx := context.Background()
+	a.SpendString(ctx, "u1", "400.00")
+	now = now.Add(40 * time.Minute)
+	a.SpendString(ctx, "u1", "50.00")
+	now = now.Add(30 * time.Minute) // the 400 is now older than the hour
+	a.SpendString(ctx, "u1", "300.00")
+	if len(got) != 0 {
+		t.Fatalf("alerted on spending outside the window: %+v", got)
+	}
+	a.SpendString(ctx, "u1", "150.00") // 50 + 300 + 150 within the hour
+	if len(got) != 1 || !got[0].Amount.Equal(decimal.RequireFromString("500")) || got[0].Count != 3 {
+		t.Fatalf("alerts = %+v, want one for 500 over 3 events", got)
+	}
+}

@@ -53,6 +53,13 @@ func (s *faultyStore) acquire(ctx context.Context, op string) error {
 	return e
 }
 
+func (s *faultyStore) InTxContext(ctx context.Context, fn func(ctx context.Context) error) error {
+	if err := s.acquire(ctx, "begin"); err != nil {
+		return err
+	}
+	return s.Store.InTxContext(ctx, fn)
+}
+
 func (s *faultyStore) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 	if err := s.acquire(ctx, "begin"); err != nil {
 		return err

@@ -98,10 +98,13 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 	}
 	em := newEmitter(s.hub, t, live, s.cfg)
 	defer em.stop()
+	// Only the first run of a turn accepted here is sure to be its first
+	// anywhere; any other may have changed data before it stopped.
+	_, fresh := s.fresh.LoadAndDelete(t.ID)
 	ain := agent.Input{
 		UserID: t.UserID, Role: u.Role, RequestID: in.RequestID, ConversationID: t.ConversationID,
 		Text: t.Text, Settings: u.Settings, Now: s.now(), ClientAddr: in.ClientAddr, UserAgent: in.UserAgent,
-		Authorize: in.Authorize,
+		Authorize: in.Authorize, TurnID: t.ID, Rerun: !fresh || t.Attempts > 0,
 	}
 	if s.locate != nil {
 		var c protocol.ChatContext
@@ -187,6 +190,7 @@ func (s *Service) flaggedSafety(ctx context.Context, t *store.Turn) *protocol.Sa
 // deadLetter parks a turn that failed its last attempt and tells the user.
 func (s *Service) deadLetter(ctx context.Context, t *store.Turn, cause error) (*Result, error) {
 	s.flags.Delete(t.ID)
+	s.fresh.Delete(t.ID)
 	payload, _ := json.Marshal(t)
 	dl := &store.DeadLetter{Kind: "turn", UserID: t.UserID, Payload: payload, Attempts: s.cfg.MaxAttempts, LastError: errString(cause)}
 	if err := s.store.AddDeadLetter(ctx, dl); err != nil {

@@ -68,6 +68,7 @@ type Service struct {
 
 	inflight sync.Map // turn id → struct{}
 	flags    sync.Map // turn id → []string: safety flags of turns accepted on this instance
+	fresh    sync.Map // turn id → struct{}: accepted here and not run yet (its first run is surely its first)
 	queue    *queue
 	maint    atomic.Pointer[Maintenance] // nil: maintenance mode off
 	admit    atomic.Pointer[AdmitFunc]   // nil: no per-user cap
@@ -169,6 +170,7 @@ func (s *Service) accept(ctx context.Context, in Inbound) (*Accepted, error) {
 	}
 	if created {
 		s.flags.Store(t.ID, flagged) // saves persist a lookup; resumed turns read the stored meta
+		s.fresh.Store(t.ID, struct{}{})
 		if len(flagged) > 0 {
 			s.guard.Flagged(in.UserID, flagged)
 		}

@@ -341,6 +341,10 @@ type Store interface {
 	// InTx runs fn with a Store bound to one transaction, committed when fn
 	// returns nil and rolled back whole otherwise.
 	InTx(ctx context.Context, fn func(tx Store) error) error
+	// InTxContext runs fn in one transaction that every operation made with
+	// fn's ctx joins, through this Store or any Store over the same database
+	// (the tools hold their own), committed when fn returns nil.
+	InTxContext(ctx context.Context, fn func(ctx context.Context) error) error
 	Ping(ctx context.Context) error
 	Close() error
 
@@ -374,6 +378,11 @@ type Store interface {
 	CompleteTurn(ctx context.Context, turnID, replyMessageID string, replySeq int64) error
 	FailTurnAttempt(ctx context.Context, turnID, lastError string, final bool) (attempts int, err error)
 	PendingTurns(ctx context.Context, limit int) ([]Turn, error) // oldest first, across users
+	// SaveToolResult keeps the result of one data-changing tool call of a
+	// turn under key (first write wins); ToolResult reads it back
+	// (ErrNotFound when none). CompleteTurn removes the turn's results.
+	SaveToolResult(ctx context.Context, turnID, key string, result json.RawMessage) error
+	ToolResult(ctx context.Context, turnID, key string) (json.RawMessage, error)
 
 	// AppendEvent gives the frame the user's next seq (gapless), lets build
 	// render the payload with that seq, and stores it.

@@ -41,15 +41,27 @@ const (
 	AuditKindMoney = "money"
 )
 
-// audit records one tool call, after the ledger rows the call produced. A
-// failing auditor is logged, never fatal to the call.
+// audit records one tool call, after the ledger rows the call produced,
+// unless they committed with its change already. A failing auditor is
+// logged, never fatal to the call.
 func (e *Executor) audit(ctx context.Context, call *Call, res *Result) {
-	if e.opts.Auditor == nil {
+	if e.opts.Auditor == nil || call.audited {
 		return
 	}
-	outcome := string(res.Status)
-	if call.DryRun {
+	if err := e.writeAudit(ctx, call, res); err != nil {
+		e.opts.Logger.ErrorContext(ctx, "audit record failed", "tool", call.Tool, "err", err)
+	}
+}
+
+// writeAudit appends the call's ledger rows and its own row. A replayed
+// call is recorded as such, without its cost (it spent nothing again).
+func (e *Executor) writeAudit(ctx context.Context, call *Call, res *Result) error {
+	outcome, cost := string(res.Status), res.Cost
+	switch {
+	case call.DryRun:
 		outcome = "dry_run:" + outcome
+	case call.replayed:
+		outcome, cost = "replayed:"+outcome, ""
 	}
 	rec := store.AuditRecord{
 		Time:       e.opts.Now(),
@@ -61,14 +73,11 @@ func (e *Executor) audit(ctx context.Context, call *Call, res *Result) {
 		Outcome:    outcome,
 		Error:      res.Error,
 		DurationMs: res.DurationMs,
-		Cost:       res.Cost,
+		Cost:       cost,
 		ClientAddr: call.ClientAddr,
 		UserAgent:  call.UserAgent,
 	}
-	recs := append(call.audits.take(), rec)
-	if err := e.record(context.WithoutCancel(ctx), recs); err != nil {
-		e.opts.Logger.ErrorContext(ctx, "audit record failed", "tool", call.Tool, "records", len(recs), "err", err)
-	}
+	return e.record(context.WithoutCancel(ctx), append(call.audits.take(), rec))
 }
 
 // record appends recs in order, in one transaction when the auditor can.

@@ -27,6 +27,7 @@ type ExecutorOptions struct {
 	RetryBackoff     time.Duration // first backoff, doubled per attempt, with jitter [100ms]
 	PendingTTL       time.Duration // how long a pending action can be confirmed [10m]
 	Auditor          Auditor       // every call is recorded here; nil records nothing
+	Results          ResultStore   // keeps turns' data-changing calls to run once; nil runs them plainly
 	Pending          PendingStore  // held Confirm actions [in-process memory]
 	Logger           *slog.Logger  // [slog.Default()]
 	Now              func() time.Time
@@ -88,7 +89,7 @@ func (e *Executor) execute(ctx context.Context, call Call) (res Result) {
 	if call.Now.IsZero() {
 		call.Now = e.opts.Now()
 	}
-	call.audits = e.newCallAudits()
+	call.audits, call.started = e.newCallAudits(), start
 	tool, ok := e.reg.Get(call.Tool)
 	defer func() {
 		if p := recover(); p != nil {
@@ -121,7 +122,7 @@ func (e *Executor) execute(ctx context.Context, call Call) (res Result) {
 	if tool.Confirm && !call.Confirmed {
 		return e.hold(ctx, tool, call)
 	}
-	return e.run(ctx, tool, &call)
+	return e.runOnce(ctx, tool, &call)
 }
 
 // run executes tool through its breaker with timeout and retries, then checks the result.

@@ -147,6 +147,9 @@ func (e *Executor) Confirm(ctx context.Context, userID, actionID string) Result 
 	call := a.call
 	call.Confirmed = true
 	call.Now = e.opts.Now()
+	// The confirming turn is not the asking one (answered long ago): the
+	// pending action itself, taken once, keeps it from running twice.
+	call.TurnID, call.CallKey, call.Rerun = "", "", false
 	return e.execute(ctx, call)
 }
 

@@ -97,8 +97,17 @@ type Call struct {
 	Confirmed      bool // the user confirmed a pending action for this call
 	ClientAddr     string
 	UserAgent      string
+	// TurnID and CallKey name a data-changing call within its turn ("the
+	// first create_expense"); Rerun says the turn ran before, so a call that
+	// already changed the data replays its kept result (see Executor.runOnce).
+	TurnID  string
+	CallKey string
+	Rerun   bool
 
-	audits *callAudits // the ledger rows of this executor call, appended with its own
+	audits   *callAudits // the ledger rows of this executor call, appended with its own
+	started  time.Time
+	audited  bool // its audit rows committed with its change
+	replayed bool // answered from the kept result: nothing ran
 }
 
 // Location is a validated position with where it came from.

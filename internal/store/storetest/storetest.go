@@ -51,6 +51,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditBatches", testAuditBatches},
 		{"DeadLetters", testDeadLetters},
 		{"InTx", testInTx},
+		{"InTxContext", testInTxContext},
+		{"ToolResults", testToolResults},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -140,31 +140,72 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 	if s.tx != nil {
 		return fn(s)
 	}
+	if tx := s.joined(ctx); tx != nil {
+		return fn(&Store{db: s.db, tx: tx})
+	}
 	return s.db.run(ctx, "tx", s.db.writer, true, false, func(q querier) error {
 		return fn(&Store{db: s.db, tx: q.(*sql.Tx)})
 	})
 }
 
+// InTxContext runs fn in one transaction that the operations made with fn's
+// ctx join (inside one already, fn joins it).
+func (s *Store) InTxContext(ctx context.Context, fn func(ctx context.Context) error) error {
+	if s.tx != nil {
+		return fn(context.WithValue(ctx, ambientKey{}, &ambient{db: s.db, tx: s.tx}))
+	}
+	if s.joined(ctx) != nil {
+		return fn(ctx)
+	}
+	return s.db.run(ctx, "tx", s.db.writer, true, false, func(q querier) error {
+		return fn(context.WithValue(ctx, ambientKey{}, &ambient{db: s.db, tx: q.(*sql.Tx)}))
+	})
+}
+
+// ambient is the transaction InTxContext opened, carried by its ctx.
+type ambient struct {
+	db *db
+	tx *sql.Tx
+}
+
+type ambientKey struct{}
+
+// bound returns the transaction an operation runs in: the Store's own, or
+// the one ctx carries for this database; nil for none.
+func (s *Store) bound(ctx context.Context) *sql.Tx {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.joined(ctx)
+}
+
+func (s *Store) joined(ctx context.Context) *sql.Tx {
+	if a, ok := ctx.Value(ambientKey{}).(*ambient); ok && a.db == s.db {
+		return a.tx
+	}
+	return nil
+}
+
 // read runs fn on a reading connection (or the open transaction).
 func (s *Store) read(ctx context.Context, op string, fn func(q querier) error) error {
-	if s.tx != nil {
-		return fn(s.tx)
+	if tx := s.bound(ctx); tx != nil {
+		return fn(tx)
 	}
 	return s.db.run(ctx, op, s.db.reader, false, true, fn)
 }
 
 // write runs fn, a single statement, on the writing connection.
 func (s *Store) write(ctx context.Context, op string, fn func(q querier) error) error {
-	if s.tx != nil {
-		return fn(s.tx)
+	if tx := s.bound(ctx); tx != nil {
+		return fn(tx)
 	}
 	return s.db.run(ctx, op, s.db.writer, false, false, fn)
 }
 
 // writeTx runs fn, several statements, in a transaction (or the open one).
 func (s *Store) writeTx(ctx context.Context, op string, fn func(q querier) error) error {
-	if s.tx != nil {
-		return fn(s.tx)
+	if tx := s.bound(ctx); tx != nil {
+		return fn(tx)
 	}
 	return s.db.run(ctx, op, s.db.writer, true, false, fn)
 }

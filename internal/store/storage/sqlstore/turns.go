@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/pamtravel/pam/internal/store"
 )
@@ -68,14 +69,44 @@ func (s *Store) TurnByClientID(ctx context.Context, userID, clientMessageID stri
 
 // CompleteTurn marks the turn done with its reply.
 func (s *Store) CompleteTurn(ctx context.Context, turnID, replyMessageID string, replySeq int64) error {
-	return s.write(ctx, "complete turn", func(q querier) error {
+	return s.writeTx(ctx, "complete turn", func(q querier) error {
 		n, err := s.exec(ctx, q, "UPDATE turns SET status = ?, reply_message_id = ?, reply_seq = ?, updated_at = ? WHERE id = ?",
 			store.TurnDone, replyMessageID, replySeq, s.ts(now()), turnID)
 		if err == nil && n == 0 {
 			return notFound("turn")
 		}
+		if err != nil {
+			return err
+		}
+		// An answered turn never runs again: its tool results are spent.
+		_, err = s.exec(ctx, q, "DELETE FROM tool_results WHERE turn_id = ?", turnID)
 		return err
 	})
+}
+
+// SaveToolResult keeps a tool call's result for the turn; the first write wins.
+func (s *Store) SaveToolResult(ctx context.Context, turnID, key string, result json.RawMessage) error {
+	if err := checkJSON("result", result); err != nil {
+		return err
+	}
+	return s.write(ctx, "save tool result", func(q querier) error {
+		_, err := s.exec(ctx, q, "INSERT INTO tool_results (turn_id, call_key, result, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (turn_id, call_key) DO NOTHING",
+			turnID, key, string(result), s.ts(now()))
+		return s.fkAsNotFound("turn", err)
+	})
+}
+
+// ToolResult reads back a kept tool call result.
+func (s *Store) ToolResult(ctx context.Context, turnID, key string) (json.RawMessage, error) {
+	raw, err := getOne(ctx, s, "tool result", "tool result", func(r scanner) (string, error) {
+		var v string
+		err := r.Scan(&v)
+		return v, err
+	}, "SELECT result FROM tool_results WHERE turn_id = ? AND call_key = ?", turnID, key)
+	if err != nil {
+		return nil, err
+	}
+	return json.RawMessage(*raw), nil
 }
 
 // FailTurnAttempt counts a failed attempt; final dead-letters the turn (status failed).

@@ -1,0 +1,11 @@
+-- The result of each data-changing tool call of a turn, written in the same
+-- transaction as the change: a turn that runs again (after a crash, a retry,
+-- or a database outage before its answer was stored) replays these instead
+-- of changing the data twice. Completing the turn removes them.
+CREATE TABLE tool_results (
+    turn_id    TEXT NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+    call_key   TEXT NOT NULL,
+    result     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (turn_id, call_key)
+);

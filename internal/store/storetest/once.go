@@ -1,0 +1,80 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/pamtravel/pam/internal/store"
+)
+
+// testInTxContext: operations made with the transaction's ctx join it — on
+// the store itself and on a wrapper of it, as the tools hold — so they commit
+// or roll back together; other operations see none of it until the commit.
+func testInTxContext(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	u := newUser(t, s)
+	held := wrapped{s} // a wrapper, as the tools' store chain is
+	boom := errors.New("boom")
+	err := s.InTxContext(ctx, func(ctx context.Context) error {
+		must(t, held.CreateExpense(ctx, &store.Expense{UserID: u.ID, Amount: usd("3.00"), Category: "food", Date: "2026-01-02"}))
+		must(t, s.SetBudget(ctx, &store.Budget{UserID: u.ID, Category: "food", Period: "monthly", Amount: usd("50.00")}))
+		if list, _, err := held.ListExpenses(ctx, u.ID, store.ExpenseFilter{}, store.Page{}); err != nil || len(list) != 1 {
+			return errors.New("the transaction does not see its own write")
+		}
+		// Joining again (a nested call) stays in the same transaction.
+		return s.InTxContext(ctx, func(ctx context.Context) error {
+			must(t, s.SetBudget(ctx, &store.Budget{UserID: u.ID, Category: "fuel", Period: "monthly", Amount: usd("80.00")}))
+			return boom
+		})
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("InTxContext returned %v, want fn's error", err)
+	}
+	if list, _, _ := s.ListExpenses(ctx, u.ID, store.ExpenseFilter{}, store.Page{}); len(list) != 0 {
+		t.Fatalf("a joined write survived the rollback: %+v", list)
+	}
+	if bs, _ := s.ListBudgets(ctx, u.ID); len(bs) != 0 {
+		t.Fatalf("budgets survived the rollback: %+v", bs)
+	}
+	must(t, s.InTxContext(ctx, func(ctx context.Context) error {
+		return held.CreateExpense(ctx, &store.Expense{UserID: u.ID, Amount: usd("4.00"), Category: "food", Date: "2026-01-02"})
+	}))
+	if list, _, _ := s.ListExpenses(ctx, u.ID, store.ExpenseFilter{}, store.Page{}); len(list) != 1 {
+		t.Fatalf("committed joined write: %d expenses, want 1", len(list))
+	}
+}
+
+// wrapped is a Store wrapper that adds nothing.
+type wrapped struct{ store.Store }
+
+// testToolResults: a turn's kept tool results — first write wins, another
+// turn's are not visible, completing the turn removes them.
+func testToolResults(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	u := newUser(t, s)
+	turn := &store.Turn{UserID: u.ID, ClientMessageID: "tr-1", Text: "log it"}
+	_, _, err := s.AcceptTurn(ctx, turn)
+	must(t, err)
+	_, err = s.ToolResult(ctx, turn.ID, "create_expense#1")
+	wantNotFound(t, "tool result before any", err)
+	must(t, s.SaveToolResult(ctx, turn.ID, "create_expense#1", json.RawMessage(`{"status":"ok","summary":"first"}`)))
+	must(t, s.SaveToolResult(ctx, turn.ID, "create_expense#1", json.RawMessage(`{"status":"ok","summary":"second"}`)))
+	got, err := s.ToolResult(ctx, turn.ID, "create_expense#1")
+	must(t, err)
+	var r struct{ Summary string }
+	must(t, json.Unmarshal(got, &r))
+	if r.Summary != "first" {
+		t.Fatalf("kept %q, want the first write", r.Summary)
+	}
+	if err := s.SaveToolResult(ctx, "no-such-turn", "k", json.RawMessage(`{}`)); !store.IsNotFound(err) {
+		t.Fatalf("result for an unknown turn: %v", err)
+	}
+	if err := s.SaveToolResult(ctx, turn.ID, "k", json.RawMessage(`{`)); err == nil {
+		t.Fatal("an invalid JSON result was kept")
+	}
+	must(t, s.CompleteTurn(ctx, turn.ID, "", 0))
+	_, err = s.ToolResult(ctx, turn.ID, "create_expense#1")
+	wantNotFound(t, "tool result after the turn completed", err)
+}
