@@ -11,9 +11,9 @@ import (
 // Confirmer holds actions that need the user's explicit confirmation. The
 // server, not the model, decides that a plain "yes" confirms the latest one.
 type Confirmer interface {
-	PendingFor(userID string) []tools.PendingAction
+	PendingFor(ctx context.Context, userID string) []tools.PendingAction
 	Confirm(ctx context.Context, userID, actionID string) tools.Result
-	Cancel(userID, actionID string) bool
+	Cancel(ctx context.Context, userID, actionID string) bool
 }
 
 var (
@@ -32,14 +32,14 @@ func (a *Agent) answerPending(ctx context.Context, in Input) (*Output, bool) {
 	if !yes && !no {
 		return nil, false
 	}
-	pending := a.confirm.PendingFor(in.UserID)
+	pending := a.confirm.PendingFor(ctx, in.UserID)
 	if len(pending) == 0 {
 		return nil, false
 	}
 	latest := pending[len(pending)-1]
 	out := &Output{Source: "pam"}
 	if no {
-		a.confirm.Cancel(in.UserID, latest.ID)
+		a.confirm.Cancel(ctx, in.UserID, latest.ID)
 		out.Text = "OK, I won't do that."
 		return out, true
 	}

@@ -41,7 +41,7 @@ func TestDeleteUserRevokesTheirTokens(t *testing.T) {
 	if res.Status != tools.StatusNeedsConfirmation {
 		t.Fatalf("delete_user without confirmation: %+v", res)
 	}
-	pending := c.executor.PendingFor(adminUser.ID)
+	pending := c.executor.PendingFor(context.Background(), adminUser.ID)
 	if res := c.executor.Confirm(ctx, adminUser.ID, pending[0].ID); res.Status != tools.StatusOK {
 		t.Fatalf("confirmed delete: %+v", res)
 	}

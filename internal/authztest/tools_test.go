@@ -197,10 +197,10 @@ func TestPendingActionsStayWithTheirUser(t *testing.T) {
 	if got := w.exec.Confirm(ctx, w.b.UserID, actionID); got.Status == tools.StatusOK {
 		t.Fatalf("B confirmed A's action: %+v", got)
 	}
-	if w.exec.Cancel(w.b.UserID, actionID) {
+	if w.exec.Cancel(context.Background(), w.b.UserID, actionID) {
 		t.Fatal("B cancelled A's action")
 	}
-	if got := w.exec.PendingFor(w.b.UserID); len(got) != 0 {
+	if got := w.exec.PendingFor(context.Background(), w.b.UserID); len(got) != 0 {
 		t.Fatalf("B sees pending actions: %+v", got)
 	}
 	// The server's executor holds A's chat delete ("delete my last expense"):

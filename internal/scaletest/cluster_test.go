@@ -139,6 +139,31 @@ func TestConversationContinuesOnAnyInstance(t *testing.T) {
 	}
 }
 
+// Behind a load balancer the "yes" often reaches another instance than the
+// question did; the held delete must be confirmable there, exactly once.
+func TestConfirmationOnAnotherInstance(t *testing.T) {
+	c := startCluster(t, 2, nil)
+	s := c.nodes[0].Register(t)
+	chat(t, c.nodes[0], s.AccessToken, "I spent $30 on groceries at Safeway", "")
+	asked := chat(t, c.nodes[0], s.AccessToken, "delete my last expense", "")
+	if len(asked.ToolCalls) != 1 || asked.ToolCalls[0].Status != "needs_confirmation" {
+		t.Fatalf("delete was not held for confirmation: %+v", asked)
+	}
+	yes := chat(t, c.nodes[1], s.AccessToken, "yes", "")
+	if len(yes.ToolCalls) != 1 || yes.ToolCalls[0].Name != "delete_expense" || yes.ToolCalls[0].Status != "ok" {
+		t.Fatalf("yes on the other instance: %+v", yes)
+	}
+	var exp struct{ Items []any }
+	c.nodes[0].Do(t, "GET", "/api/v1/expenses", s.AccessToken, nil).JSON(t, &exp)
+	if len(exp.Items) != 0 {
+		t.Fatalf("%d expenses left after the confirmed delete", len(exp.Items))
+	}
+	again := chat(t, c.nodes[0], s.AccessToken, "yes", "")
+	if len(again.ToolCalls) != 0 {
+		t.Fatalf("a second yes ran the action again: %+v", again)
+	}
+}
+
 func TestUserEventsReachConnectionsOnEveryInstance(t *testing.T) {
 	c := startCluster(t, 3, nil)
 	s := c.nodes[0].Register(t)

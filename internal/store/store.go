@@ -130,6 +130,17 @@ const (
 	TurnFailed  = "failed" // dead-lettered after the last attempt
 )
 
+// PendingAction is a tool call held until its user confirms it.
+type PendingAction struct {
+	ID        string
+	UserID    string
+	Tool      string
+	Question  string
+	Call      json.RawMessage // the held call, as the executor will run it
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 // Turn is a durably accepted user message awaiting (or having) its answer.
 // (UserID, ClientMessageID) is unique: the idempotency key of chat.
 type Turn struct {
@@ -383,6 +394,14 @@ type Store interface {
 	// (ErrNotFound when none). CompleteTurn removes the turn's results.
 	SaveToolResult(ctx context.Context, turnID, key string, result json.RawMessage) error
 	ToolResult(ctx context.Context, turnID, key string) (json.RawMessage, error)
+
+	// PutPendingAction holds an action for its user's confirmation (and
+	// forgets expired ones); TakePendingAction removes and returns the user's
+	// action id, at most once (ErrNotFound when none, expired, or another
+	// user's); ListPendingActions returns the user's unexpired actions, oldest first.
+	PutPendingAction(ctx context.Context, a *PendingAction) error
+	TakePendingAction(ctx context.Context, userID, id string, now time.Time) (*PendingAction, error)
+	ListPendingActions(ctx context.Context, userID string, now time.Time) ([]PendingAction, error)
 
 	// AppendEvent gives the frame the user's next seq (gapless), lets build
 	// render the payload with that seq, and stores it.

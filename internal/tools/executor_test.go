@@ -264,10 +264,10 @@ func TestConfirmFlow(t *testing.T) {
 		t.Fatalf("first call: %+v ran=%d", res, ran.Load())
 	}
 	id := res.Data.(map[string]any)["action_id"].(string)
-	if p := e.PendingFor("u1"); len(p) != 1 || p[0].ID != id {
+	if p := e.PendingFor(ctx, "u1"); len(p) != 1 || p[0].ID != id {
 		t.Fatalf("PendingFor = %+v", p)
 	}
-	if p := e.PendingFor("u2"); len(p) != 0 {
+	if p := e.PendingFor(ctx, "u2"); len(p) != 0 {
 		t.Fatalf("another user sees pending actions: %+v", p)
 	}
 	if r := e.Confirm(ctx, "u2", id); r.Status != StatusInvalidArguments || ran.Load() != 0 {
@@ -289,7 +289,7 @@ func TestConfirmFlow(t *testing.T) {
 	if ran.Load() != 1 {
 		t.Fatal("expired action ran")
 	}
-	if len(e.PendingFor("u1")) != 0 {
+	if len(e.PendingFor(ctx, "u1")) != 0 {
 		t.Fatal("expired action still pending")
 	}
 }

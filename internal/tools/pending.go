@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/pamtravel/pam/internal/store"
 )
 
 // PendingAction is a Confirm tool call held until its user says yes.
@@ -26,14 +28,17 @@ type PendingAction struct {
 // PendingStore holds pending actions. Take removes and returns an action so
 // that it runs at most once.
 type PendingStore interface {
-	Put(a PendingAction)
-	Take(id string) (PendingAction, bool)
-	List(userID string) []PendingAction
-	Drop(id string)
+	Put(ctx context.Context, a PendingAction) error
+	// Take removes and returns userID's unexpired action id; ok is false
+	// when there is none (unknown, expired, taken, or another user's).
+	Take(ctx context.Context, userID, id string, now time.Time) (a PendingAction, ok bool, err error)
+	// List returns userID's unexpired actions, oldest first.
+	List(ctx context.Context, userID string, now time.Time) ([]PendingAction, error)
 }
 
-// MemoryPending is an in-process PendingStore. Pending actions do not survive
-// a restart and are not shared between instances; a user then simply asks again.
+// MemoryPending is an in-process PendingStore, for tests and tools used
+// without a database. Its actions are neither shared between instances nor
+// kept over a restart; StorePending is.
 type MemoryPending struct {
 	mu sync.Mutex
 	m  map[string]PendingAction
@@ -43,40 +48,100 @@ type MemoryPending struct {
 func NewMemoryPending() *MemoryPending { return &MemoryPending{m: map[string]PendingAction{}} }
 
 // Put stores a.
-func (p *MemoryPending) Put(a PendingAction) {
+func (p *MemoryPending) Put(_ context.Context, a PendingAction) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.m[a.ID] = a
+	return nil
 }
 
-// Take removes and returns the action with id.
-func (p *MemoryPending) Take(id string) (PendingAction, bool) {
+// Take removes and returns userID's unexpired action id.
+func (p *MemoryPending) Take(_ context.Context, userID, id string, now time.Time) (PendingAction, bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	a, ok := p.m[id]
+	if !ok || a.UserID != userID {
+		return PendingAction{}, false, nil
+	}
 	delete(p.m, id)
-	return a, ok
+	return a, now.Before(a.ExpiresAt), nil
 }
 
-// Drop removes the action with id.
-func (p *MemoryPending) Drop(id string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	delete(p.m, id)
-}
-
-// List returns userID's actions, oldest first.
-func (p *MemoryPending) List(userID string) []PendingAction {
+// List returns userID's unexpired actions, oldest first, forgetting expired ones.
+func (p *MemoryPending) List(_ context.Context, userID string, now time.Time) ([]PendingAction, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []PendingAction
-	for _, a := range p.m {
-		if a.UserID == userID {
+	for id, a := range p.m {
+		switch {
+		case !now.Before(a.ExpiresAt):
+			delete(p.m, id)
+		case a.UserID == userID:
 			out = append(out, a)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
-	return out
+	return out, nil
+}
+
+// PendingActions is the part of store.Store a StorePending needs.
+type PendingActions interface {
+	PutPendingAction(ctx context.Context, a *store.PendingAction) error
+	TakePendingAction(ctx context.Context, userID, id string, now time.Time) (*store.PendingAction, error)
+	ListPendingActions(ctx context.Context, userID string, now time.Time) ([]store.PendingAction, error)
+}
+
+// StorePending keeps pending actions in the database: a "yes" confirms on
+// whichever instance it reaches, and after a restart.
+type StorePending struct{ S PendingActions }
+
+// Put stores a with its held call.
+func (p StorePending) Put(ctx context.Context, a PendingAction) error {
+	call, err := json.Marshal(a.call)
+	if err != nil {
+		return fmt.Errorf("hold %s: %w", a.Tool, err)
+	}
+	return p.S.PutPendingAction(ctx, &store.PendingAction{ID: a.ID, UserID: a.UserID, Tool: a.Tool, Question: a.Question,
+		Call: call, CreatedAt: a.CreatedAt, ExpiresAt: a.ExpiresAt})
+}
+
+// Take removes and returns userID's unexpired action id.
+func (p StorePending) Take(ctx context.Context, userID, id string, now time.Time) (PendingAction, bool, error) {
+	sa, err := p.S.TakePendingAction(ctx, userID, id, now)
+	if store.IsNotFound(err) {
+		return PendingAction{}, false, nil
+	}
+	if err != nil {
+		return PendingAction{}, false, err
+	}
+	a, err := fromStored(*sa)
+	return a, err == nil, err
+}
+
+// List returns userID's unexpired actions, oldest first.
+func (p StorePending) List(ctx context.Context, userID string, now time.Time) ([]PendingAction, error) {
+	stored, err := p.S.ListPendingActions(ctx, userID, now)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PendingAction, 0, len(stored))
+	for _, sa := range stored {
+		a, err := fromStored(sa)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func fromStored(sa store.PendingAction) (PendingAction, error) {
+	a := PendingAction{ID: sa.ID, UserID: sa.UserID, Tool: sa.Tool, Question: sa.Question, CreatedAt: sa.CreatedAt, ExpiresAt: sa.ExpiresAt}
+	if err := json.Unmarshal(sa.Call, &a.call); err != nil {
+		return PendingAction{}, fmt.Errorf("pending action %s: held call unreadable: %w", sa.ID, err)
+	}
+	a.Args = a.call.Args
+	return a, nil
 }
 
 // hold validates a Confirm call with the tool's Prepare and parks it.
@@ -102,7 +167,10 @@ func (e *Executor) hold(ctx context.Context, tool *Tool, call Call) Result {
 		ExpiresAt: now.Add(e.opts.PendingTTL),
 		call:      call,
 	}
-	e.opts.Pending.Put(a)
+	if err := e.opts.Pending.Put(ctx, a); err != nil {
+		e.opts.Logger.ErrorContext(ctx, "hold pending action", "tool", tool.Name, "err", err)
+		return failed(StatusFailed, "I couldn't hold that for your confirmation; please try again.")
+	}
 	return Result{
 		Status:  StatusNeedsConfirmation,
 		Data:    map[string]any{"action_id": a.ID, "tool": a.Tool, "expires_at": a.ExpiresAt},
@@ -128,20 +196,14 @@ func (e *Executor) prepare(ctx context.Context, tool *Tool, call *Call) (q strin
 // Confirm runs the pending action actionID for userID: only that user's,
 // only before it expires, and only once.
 func (e *Executor) Confirm(ctx context.Context, userID, actionID string) Result {
-	a, ok := e.opts.Pending.Take(actionID)
-	if ok && a.UserID != userID {
-		// Not this user's: put it back untouched and answer as if it did not exist.
-		e.opts.Pending.Put(a)
-		ok = false
+	a, ok, err := e.opts.Pending.Take(ctx, userID, actionID, e.opts.Now())
+	if err != nil {
+		e.opts.Logger.ErrorContext(ctx, "take pending action", "err", err)
+		return failed(StatusFailed, "I couldn't reach that request just now; please try again.")
 	}
 	if !ok {
-		r := failed(StatusInvalidArguments, "There is nothing waiting for confirmation with that id.")
+		r := failed(StatusInvalidArguments, "There is nothing waiting for confirmation with that id (it may have expired; please ask again).")
 		e.audit(ctx, &Call{Tool: "confirm_action", UserID: userID, Args: mustJSON(map[string]string{"action_id": actionID})}, &r)
-		return r
-	}
-	if !e.opts.Now().Before(a.ExpiresAt) {
-		r := failed(StatusInvalidArguments, "That request expired; please ask again.")
-		e.audit(ctx, &a.call, &r)
 		return r
 	}
 	call := a.call
@@ -154,16 +216,11 @@ func (e *Executor) Confirm(ctx context.Context, userID, actionID string) Result 
 }
 
 // PendingFor returns userID's unexpired pending actions, oldest first, so a
-// plain "yes" can confirm the latest.
-func (e *Executor) PendingFor(userID string) []PendingAction {
-	now := e.opts.Now()
-	var out []PendingAction
-	for _, a := range e.opts.Pending.List(userID) {
-		if now.Before(a.ExpiresAt) {
-			out = append(out, a)
-		} else {
-			e.opts.Pending.Drop(a.ID)
-		}
+// plain "yes" can confirm the latest (none when the store cannot tell).
+func (e *Executor) PendingFor(ctx context.Context, userID string) []PendingAction {
+	out, err := e.opts.Pending.List(ctx, userID, e.opts.Now())
+	if err != nil {
+		e.opts.Logger.WarnContext(ctx, "list pending actions", "err", err)
 	}
 	return out
 }
@@ -183,11 +240,10 @@ func mustJSON(v any) json.RawMessage {
 }
 
 // Cancel drops userID's pending action actionID; false when there was none.
-func (e *Executor) Cancel(userID, actionID string) bool {
-	a, ok := e.opts.Pending.Take(actionID)
-	if ok && a.UserID != userID {
-		e.opts.Pending.Put(a)
-		return false
+func (e *Executor) Cancel(ctx context.Context, userID, actionID string) bool {
+	_, ok, err := e.opts.Pending.Take(ctx, userID, actionID, e.opts.Now())
+	if err != nil {
+		e.opts.Logger.WarnContext(ctx, "cancel pending action", "err", err)
 	}
 	return ok
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/pamtravel/pam/internal/store"
 )
@@ -77,4 +80,55 @@ func testToolResults(t *testing.T, s store.Store) {
 	must(t, s.CompleteTurn(ctx, turn.ID, "", 0))
 	_, err = s.ToolResult(ctx, turn.ID, "create_expense#1")
 	wantNotFound(t, "tool result after the turn completed", err)
+}
+
+// testPendingActions: held actions are the user's alone, taken at most once
+// (of concurrent takers exactly one wins), and gone once expired.
+func testPendingActions(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	u, other := newUser(t, s), newUser(t, s)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	put := func(id string, created time.Time, ttl time.Duration) {
+		must(t, s.PutPendingAction(ctx, &store.PendingAction{ID: id, UserID: u.ID, Tool: "delete_expense", Question: "Delete it?",
+			Call: json.RawMessage(`{"Tool":"delete_expense"}`), CreatedAt: created, ExpiresAt: created.Add(ttl)}))
+	}
+	put("act-1", now, time.Minute)
+	put("act-2", now.Add(time.Second), time.Minute)
+	put("act-old", now.Add(-time.Hour), time.Minute) // already expired
+	list, err := s.ListPendingActions(ctx, u.ID, now.Add(2*time.Second))
+	must(t, err)
+	if len(list) != 2 || list[0].ID != "act-1" || list[1].ID != "act-2" || string(list[0].Call) != `{"Tool":"delete_expense"}` {
+		t.Fatalf("pending = %+v", list)
+	}
+	if l, _ := s.ListPendingActions(ctx, other.ID, now); len(l) != 0 {
+		t.Fatalf("another user sees pending actions: %+v", l)
+	}
+	_, err = s.TakePendingAction(ctx, other.ID, "act-1", now)
+	wantNotFound(t, "another user's action", err)
+	_, err = s.TakePendingAction(ctx, u.ID, "act-old", now)
+	wantNotFound(t, "an expired action", err)
+
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if a, err := s.TakePendingAction(ctx, u.ID, "act-1", now); err == nil && a.ID == "act-1" {
+				wins.Add(1)
+			} else if !store.IsNotFound(err) {
+				t.Errorf("take: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if wins.Load() != 1 {
+		t.Fatalf("%d takers got the action, want exactly 1", wins.Load())
+	}
+	if l, _ := s.ListPendingActions(ctx, u.ID, now); len(l) != 1 || l[0].ID != "act-2" {
+		t.Fatalf("after the take: %+v", l)
+	}
+	if l, _ := s.ListPendingActions(ctx, u.ID, now.Add(2*time.Minute)); len(l) != 0 {
+		t.Fatalf("expired actions listed: %+v", l)
+	}
 }

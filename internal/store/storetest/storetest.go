@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InTx", testInTx},
 		{"InTxContext", testInTxContext},
 		{"ToolResults", testToolResults},
+		{"PendingActions", testPendingActions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
