@@ -41,7 +41,7 @@ func (c *components) buildTools(ctx context.Context) error {
 	c.registry = reg
 	c.executor = tools.NewExecutor(reg, tools.ExecutorOptions{
 		DefaultTimeout: c.cfg.ToolTimeout, Auditor: auditor, Logger: c.log, Now: time.Now,
-		Results: c.toolStore(), // the tools' own store chain, so their writes join the call's transaction
+		Results: c.toolStore(),                  // the tools' own store chain, so their writes join the call's transaction
 		Pending: tools.StorePending{S: c.store}, // a "yes" confirms on any instance, and after a restart
 	})
 	return nil
