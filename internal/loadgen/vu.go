@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pamtravel/pam/pamclient"
@@ -27,6 +28,8 @@ type vu struct {
 
 	mu   sync.Mutex
 	conv string // the conversation, once the first answer named it
+
+	down atomic.Bool // the WebSocket dropped and has not been welcomed back yet
 }
 
 func (v *vu) conversation() string {
@@ -108,6 +111,21 @@ func (v *vu) runWS(ctx context.Context) {
 			return
 		}
 	}
+	v.awaitReconnect(ctx)
+}
+
+// reconnectWait bounds how long a finished user waits for a reconnection
+// under way: longer than the client's longest backoff (4 s).
+const reconnectWait = 6 * time.Second
+
+// awaitReconnect lets a connection cut just before the user's last message
+// was answered come back before the user stops, so every disconnect has had
+// its chance to be followed by a reconnect.
+func (v *vu) awaitReconnect(ctx context.Context) {
+	until := time.Now().Add(reconnectWait)
+	for v.down.Load() && time.Now().Before(until) && ctx.Err() == nil {
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // closeSoon closes c, waiting at most two seconds: a run ends when sending
@@ -140,7 +158,7 @@ func (v *vu) await(ctx context.Context, id string, answers <-chan string) bool {
 }
 
 func (v *vu) readWS(c *pamclient.Client, answers chan<- string, done <-chan struct{}) {
-	welcomed, down := false, false
+	welcomed := false
 	for {
 		select {
 		case <-done:
@@ -157,13 +175,13 @@ func (v *vu) readWS(c *pamclient.Client, answers chan<- string, done <-chan stru
 					answers <- e.ID
 				}
 			case "mode":
-				if e.Mode == pamclient.ModeDisconnected && welcomed && !down {
-					down = true
+				if e.Mode == pamclient.ModeDisconnected && welcomed && !v.down.Load() {
+					v.down.Store(true)
 					v.col.connection(true)
 				}
 			case "welcome":
-				if down {
-					down = false
+				if v.down.Load() {
+					v.down.Store(false)
 					v.col.connection(false)
 				}
 				welcomed = true
