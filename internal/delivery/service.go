@@ -164,7 +164,7 @@ func (s *Service) accept(ctx context.Context, in Inbound) (*Accepted, error) {
 		return nil, err
 	}
 	in.Text = text
-	t, created, err := s.storeTurn(ctx, in, flagged, clientID)
+	t, created, err := s.storeTurn(ctx, in, flagged)
 	if err != nil {
 		return nil, err
 	}
@@ -200,30 +200,18 @@ type turnMeta struct {
 	Flagged []string `json:"flagged,omitempty"`
 }
 
-func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string, clientID bool) (*store.Turn, bool, error) {
+func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string) (*store.Turn, bool, error) {
 	var turn *store.Turn
 	created := false
 	err := s.store.InTx(ctx, func(tx store.Store) error {
-		// The retry check shares the accepting transaction: one round trip
-		// in the common case, and no window between the check and the insert.
-		if clientID {
-			if t, err := tx.TurnByClientID(ctx, in.UserID, in.ClientMessageID); err == nil {
-				turn = t
-				return errDuplicate
-			} else if !store.IsNotFound(err) {
-				return err
-			}
-		}
 		convID, err := s.conversation(ctx, tx, in)
 		if err != nil {
 			return err
 		}
-		meta, _ := json.Marshal(turnMeta{Flagged: flagged})
-		msg := &store.Message{ConversationID: convID, UserID: in.UserID, Role: store.MessageUser, Content: in.Text, ClientMessageID: in.ClientMessageID, Meta: meta}
-		if err := tx.AppendMessage(ctx, msg); err != nil {
-			return err
-		}
-		t := &store.Turn{UserID: in.UserID, ConversationID: convID, ClientMessageID: in.ClientMessageID, UserMessageID: msg.ID, Text: in.Text, Context: in.Context, Status: store.TurnPending}
+		// The turn goes first: the unique client id makes a retry find the
+		// original here (and roll back the rest), with no separate check.
+		msgID := store.NewID()
+		t := &store.Turn{UserID: in.UserID, ConversationID: convID, ClientMessageID: in.ClientMessageID, UserMessageID: msgID, Text: in.Text, Context: in.Context, Status: store.TurnPending}
 		existing, ok, err := tx.AcceptTurn(ctx, t)
 		if err != nil {
 			return err
@@ -231,6 +219,11 @@ func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string, c
 		if !ok {
 			turn = existing
 			return errDuplicate
+		}
+		meta, _ := json.Marshal(turnMeta{Flagged: flagged})
+		msg := &store.Message{ID: msgID, ConversationID: convID, UserID: in.UserID, Role: store.MessageUser, Content: in.Text, ClientMessageID: in.ClientMessageID, Meta: meta}
+		if err := tx.AppendMessage(ctx, msg); err != nil {
+			return err
 		}
 		turn, created = t, true
 		return nil

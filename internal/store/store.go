@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/pamtravel/pam/internal/money"
@@ -129,6 +130,11 @@ const (
 	TurnDone    = "done"
 	TurnFailed  = "failed" // dead-lettered after the last attempt
 )
+
+// NewID returns a new record id: a UUIDv7, so ids sort by creation time.
+// Callers that must name a row before inserting it (a turn names its
+// message) take one here.
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // PendingAction is a tool call held until its user confirms it.
 type PendingAction struct {
@@ -376,7 +382,7 @@ type Store interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
 	ConversationByID(ctx context.Context, userID, id string) (*Conversation, error)
 	ListConversations(ctx context.Context, userID string, p Page) ([]Conversation, string, error)
-	AppendMessage(ctx context.Context, m *Message) error                                                // fills ID, CreatedAt; touches the conversation
+	AppendMessage(ctx context.Context, m *Message) error                                                // fills ID (unless set, from NewID), CreatedAt; touches the conversation
 	ListMessages(ctx context.Context, userID, conversationID string, p Page) ([]Message, string, error) // oldest first
 	RecentMessages(ctx context.Context, userID, conversationID string, limit int) ([]Message, error)    // the newest, oldest first
 	CountMessages(ctx context.Context, userID, conversationID string) (int, error)

@@ -132,3 +132,22 @@ func testPendingActions(t *testing.T, s store.Store) {
 		t.Fatalf("expired actions listed: %+v", l)
 	}
 }
+
+// testMessagePresetID: a message named before its insert (a turn names its
+// user message) keeps that id; others get a fresh one.
+func testMessagePresetID(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	u := newUser(t, s)
+	c := &store.Conversation{UserID: u.ID}
+	must(t, s.CreateConversation(ctx, c))
+	id := store.NewID()
+	m := &store.Message{ID: id, ConversationID: c.ID, UserID: u.ID, Role: store.MessageUser, Content: "named first"}
+	must(t, s.AppendMessage(ctx, m))
+	n := &store.Message{ConversationID: c.ID, UserID: u.ID, Role: store.MessageAssistant, Content: "named by the store"}
+	must(t, s.AppendMessage(ctx, n))
+	msgs, err := s.RecentMessages(ctx, u.ID, c.ID, 10)
+	must(t, err)
+	if m.ID != id || len(msgs) != 2 || msgs[0].ID != id || msgs[1].ID != n.ID || n.ID == "" || n.ID == id {
+		t.Fatalf("ids: preset %s kept as %s, store gave %s; stored %+v", id, m.ID, n.ID, msgs)
+	}
+}

@@ -57,7 +57,10 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 		return err
 	}
 	t := now()
-	id := NewID()
+	id := m.ID
+	if id == "" {
+		id = NewID()
+	}
 	err := s.writeTx(ctx, "append message", func(q querier) error {
 		at := s.ts(t)
 		n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, m.ConversationID, m.UserID)

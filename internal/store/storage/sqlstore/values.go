@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/pamtravel/pam/internal/money"
@@ -15,7 +14,7 @@ import (
 )
 
 // NewID returns a UUIDv7 string: ids sort in creation order.
-func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+func NewID() string { return store.NewID() }
 
 // now is the store's clock at the precision both databases keep (microseconds).
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
