@@ -3,14 +3,12 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/pamtravel/pam/internal/audit"
-	"github.com/pamtravel/pam/internal/config"
 	"github.com/pamtravel/pam/internal/store"
 	"github.com/pamtravel/pam/internal/testenv"
 )
@@ -24,16 +22,7 @@ func TestToolCallAuditRowsAdjacentAndVerified(t *testing.T) {
 		"postgres": func() string { return testenv.StartPostgres(t).CreateDatabase(t) },
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := map[string]string{"PAM_DATA_DIR": t.TempDir(), "PAM_OFFLINE": "true", "PAM_LOG_LEVEL": "error", "PAM_DATABASE_URL": dbURL()}
-			cfg, _, err := config.Load(nil, func(k string) string { return env[k] }, nil, io.Discard)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := build(context.Background(), cfg, Env{Stderr: io.Discard})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			c := startComponents(t, map[string]string{"PAM_DATABASE_URL": dbURL()})
 			tok := benchRegister(t, c.handler)
 			for i := range 3 {
 				body := fmt.Sprintf(`{"message":"I spent $%d.25 on groceries at Walmart <&>","client_message_id":"a%d"}`, i+1, i)

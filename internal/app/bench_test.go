@@ -20,17 +20,7 @@ import (
 //
 //	go test -run '^$' -bench BenchmarkRESTTurn -benchmem ./internal/app
 func BenchmarkRESTTurn(b *testing.B) {
-	dir := b.TempDir()
-	env := map[string]string{"PAM_DATA_DIR": dir, "PAM_OFFLINE": "true", "PAM_LOG_LEVEL": "error", "PAM_LIMIT_USER_PER_MIN": "100000000"}
-	cfg, _, err := config.Load(nil, func(k string) string { return env[k] }, nil, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := build(context.Background(), cfg, Env{Stderr: io.Discard})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
+	c := startComponents(b, map[string]string{"PAM_LIMIT_USER_PER_MIN": "100000000"})
 	tok := benchRegister(b, c.handler)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -57,4 +47,24 @@ func benchRegister(b testing.TB, h http.Handler) string {
 		b.Fatalf("register: %d %s", rec.Code, rec.Body)
 	}
 	return out.AccessToken
+}
+
+// startComponents builds PAM in-process (no listener) on SQLite in a
+// temporary directory, offline, with env's settings added; closed at the end.
+func startComponents(tb testing.TB, env map[string]string) *components {
+	tb.Helper()
+	all := map[string]string{"PAM_DATA_DIR": tb.TempDir(), "PAM_OFFLINE": "true", "PAM_LOG_LEVEL": "error"}
+	for k, v := range env {
+		all[k] = v
+	}
+	cfg, _, err := config.Load(nil, func(k string) string { return all[k] }, nil, io.Discard)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, err := build(context.Background(), cfg, Env{Stderr: io.Discard})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
 }

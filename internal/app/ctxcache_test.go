@@ -17,13 +17,7 @@ import (
 
 func TestUserContextCacheInvalidatesOnCommittedWrites(t *testing.T) {
 	ctx := context.Background()
-	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	mem := cache.NewMemory(cache.MemoryOptions{})
-	writes, turns := withUserContextCache(st, mem, time.Minute, slog.New(slog.DiscardHandler))
+	mem, writes, turns := ctxCacheFixture(t)
 	u := &store.User{Email: "c@example.com", DisplayName: "C", Role: store.RoleUser, PasswordHash: "secret-hash", Settings: store.DefaultSettings()}
 	if err := writes.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
@@ -91,13 +85,7 @@ func TestUserContextCacheInvalidatesOnCommittedWrites(t *testing.T) {
 // once: the decoded copy a turn store keeps is tied to the cached bytes.
 func TestUserContextCacheDecodesChangedBytes(t *testing.T) {
 	ctx := context.Background()
-	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	mem := cache.NewMemory(cache.MemoryOptions{})
-	writes, turns := withUserContextCache(st, mem, time.Minute, slog.New(slog.DiscardHandler))
+	mem, writes, turns := ctxCacheFixture(t)
 	u := &store.User{Email: "d@example.com", Role: store.RoleUser, Settings: store.DefaultSettings()}
 	if err := writes.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
@@ -119,4 +107,18 @@ func TestUserContextCacheDecodesChangedBytes(t *testing.T) {
 	if again, _ := turns.UserByID(ctx, u.ID); again.Settings.Currency != "AUD" {
 		t.Fatalf("kept copy was changed through a returned user: %q", again.Settings.Currency)
 	}
+}
+
+// ctxCacheFixture opens a SQLite store in a temporary directory and wraps it
+// with the user context cache over an in-process cache.
+func ctxCacheFixture(t *testing.T) (mem *cache.Memory, writes, turns store.Store) {
+	t.Helper()
+	st, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"), storage.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	mem = cache.NewMemory(cache.MemoryOptions{})
+	writes, turns = withUserContextCache(st, mem, time.Minute, slog.New(slog.DiscardHandler))
+	return mem, writes, turns
 }

@@ -3,13 +3,11 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/pamtravel/pam/internal/config"
 	"github.com/pamtravel/pam/internal/delivery"
 	"github.com/pamtravel/pam/protocol"
 )
@@ -19,16 +17,7 @@ import (
 // turn runs again — here at the next start — PAM must answer it without
 // logging the expense a second time.
 func TestTurnInterruptedAfterItsToolWroteLogsOnce(t *testing.T) {
-	env := map[string]string{"PAM_DATA_DIR": t.TempDir(), "PAM_OFFLINE": "true", "PAM_LOG_LEVEL": "error"}
-	cfg, _, err := config.Load(nil, func(k string) string { return env[k] }, nil, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := build(context.Background(), cfg, Env{Stderr: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := startComponents(t, nil)
 	tok := benchRegister(t, c.handler)
 	claims, err := c.auth.Verify(context.Background(), tok)
 	if err != nil {

@@ -11,13 +11,7 @@ import (
 // FuzzSanitize checks the result filter: it never panics, and whatever it
 // keeps (when it does not reject the whole value) passes the bounds.
 func FuzzSanitize(f *testing.F) {
-	b, err := os.ReadFile("testdata/result_seeds.txt")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, s := range strings.Split(string(b), "\n") {
-		f.Add(s)
-	}
+	addResultSeeds(f)
 	f.Fuzz(func(t *testing.T, doc string) {
 		var v any
 		dec := json.NewDecoder(strings.NewReader(doc))
@@ -48,13 +42,7 @@ func FuzzSanitize(f *testing.F) {
 // FuzzQuickSane holds the fast path to the exact check: whenever it passes a
 // document, the exact filter drops nothing and rejects nothing.
 func FuzzQuickSane(f *testing.F) {
-	b, err := os.ReadFile("testdata/result_seeds.txt")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, s := range strings.Split(string(b), "\n") {
-		f.Add(s)
-	}
+	addResultSeeds(f)
 	f.Fuzz(func(t *testing.T, doc string) {
 		if !quickSane([]byte(doc)) {
 			return
@@ -96,5 +84,16 @@ func TestQuickSane(t *testing.T) {
 		if got := quickSane([]byte(tc.doc)); got != tc.want {
 			t.Errorf("quickSane(%s) = %v, want %v", tc.doc, got, tc.want)
 		}
+	}
+}
+
+// addResultSeeds seeds a result fuzzer with testdata/result_seeds.txt, one document a line.
+func addResultSeeds(f *testing.F) {
+	b, err := os.ReadFile("testdata/result_seeds.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range strings.Split(string(b), "\n") {
+		f.Add(s)
 	}
 }

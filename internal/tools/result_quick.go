@@ -67,17 +67,7 @@ func (w *quickWalker) value(parent string) bool {
 }
 
 func (w *quickWalker) object(parent string) bool {
-	if w.depth++; w.depth > maxQuickDepth {
-		return false
-	}
-	w.pos++ // '{'
-	w.space()
-	if w.peek() == '}' {
-		w.pos++
-		w.depth--
-		return true
-	}
-	for {
+	return w.container('}', func() bool {
 		key, ok := w.key()
 		if !ok {
 			return false
@@ -88,7 +78,29 @@ func (w *quickWalker) object(parent string) bool {
 		}
 		w.pos++
 		w.space()
-		if !w.member(key, parent) {
+		return w.member(key, parent)
+	})
+}
+
+func (w *quickWalker) array(parent string) bool {
+	return w.container(']', func() bool { return w.value(parent) })
+}
+
+// container walks an object or array from its opening byte to closing,
+// calling item for each member or element.
+func (w *quickWalker) container(closing byte, item func() bool) bool {
+	if w.depth++; w.depth > maxQuickDepth {
+		return false
+	}
+	w.pos++ // '{' or '['
+	w.space()
+	if w.peek() == closing {
+		w.pos++
+		w.depth--
+		return true
+	}
+	for {
+		if !item() {
 			return false
 		}
 		w.space()
@@ -96,7 +108,7 @@ func (w *quickWalker) object(parent string) bool {
 		case ',':
 			w.pos++
 			w.space()
-		case '}':
+		case closing:
 			w.pos++
 			w.depth--
 			return true
@@ -135,36 +147,6 @@ func (w *quickWalker) member(key, parent string) bool {
 		return true // sanitize checks numbers and strings only
 	}
 	return comfortablyWithin(text, b)
-}
-
-func (w *quickWalker) array(parent string) bool {
-	if w.depth++; w.depth > maxQuickDepth {
-		return false
-	}
-	w.pos++ // '['
-	w.space()
-	if w.peek() == ']' {
-		w.pos++
-		w.depth--
-		return true
-	}
-	for {
-		if !w.value(parent) {
-			return false
-		}
-		w.space()
-		switch w.peek() {
-		case ',':
-			w.pos++
-			w.space()
-		case ']':
-			w.pos++
-			w.depth--
-			return true
-		default:
-			return false
-		}
-	}
 }
 
 // key reads an object key; keys with escapes or upper-case or non-ASCII
