@@ -101,9 +101,14 @@ func (c *components) modelHTTPClient() *http.Client {
 	return &http.Client{Transport: observe.TracingTransport(c.obs.chaos.ModelTransport(nil))}
 }
 
-// modelOptions feed the resilience policy's events into the metrics.
+// modelOptions feed the resilience policy's events into the metrics and
+// install the spend ceilings.
 func (c *components) modelOptions() []llm.Option {
-	return []llm.Option{llm.WithObserver(c.metrics.ModelObserver(c.obs.spend))}
+	opts := []llm.Option{llm.WithObserver(c.metrics.ModelObserver(c.obs.spend))}
+	if o := c.spendOption(c.modelSpend()); o != nil {
+		opts = append(opts, o)
+	}
+	return opts
 }
 
 // externalTransport is the outside services' transport, or nil for their default.

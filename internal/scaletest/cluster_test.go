@@ -14,6 +14,8 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/pamtravel/pam/internal/apptest"
+	"github.com/pamtravel/pam/internal/llm"
+	"github.com/pamtravel/pam/internal/llm/llmtest"
 	"github.com/pamtravel/pam/internal/testenv"
 	"github.com/pamtravel/pam/protocol"
 )
@@ -392,5 +394,24 @@ func waitUntil(t *testing.T, within time.Duration, cond func() bool, format stri
 			t.Fatalf("not reached within %v: "+format, append([]any{within}, args...)...)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// The daily model-spend ceiling holds for the deployment: what a user spent
+// through one instance counts on the others (shared in Redis).
+func TestSpendCeilingSharedByInstances(t *testing.T) {
+	f := llmtest.NewAnthropic(t)
+	expensive := llmtest.Text("Hello from Claude.")
+	expensive.Usage = llm.Usage{InputTokens: 2_000_000, OutputTokens: 100_000} // about $7.50, past the $1 ceiling
+	f.Always(expensive)
+	c := startCluster(t, 2, map[string]string{"PAM_MODEL": "anthropic:claude-sonnet-4-5,rules", "ANTHROPIC_API_KEY": "test-key-generated",
+		"PAM_ANTHROPIC_BASE_URL": f.BaseURL(), "PAM_MODEL_CEILING_USER_DAILY": "1.00"})
+	s := c.nodes[0].Register(t)
+	if first := chat(t, c.nodes[0], s.AccessToken, "hello there", ""); !strings.HasPrefix(first.Source, "anthropic:") {
+		t.Fatalf("first turn = %+v", first)
+	}
+	second := chat(t, c.nodes[1], s.AccessToken, "I spent $3 on coffee", "")
+	if second.Source != "rules" || !second.Degraded || f.Count() != 1 {
+		t.Fatalf("the other instance ignored the spending: %+v (model called %d times)", second, f.Count())
 	}
 }
