@@ -100,7 +100,7 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 	if err != nil {
 		return nil, err
 	}
-	guard := newGuard(cfg)
+	guard := newGuard(cfg, c.abuseTracker())
 	hist, err := c.history(ctx, cfg)
 	if err != nil {
 		return nil, err

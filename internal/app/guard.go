@@ -6,6 +6,7 @@ import (
 
 	"github.com/pamtravel/pam/internal/config"
 	"github.com/pamtravel/pam/internal/pamerr"
+	"github.com/pamtravel/pam/internal/redisx"
 	"github.com/pamtravel/pam/internal/safety"
 )
 
@@ -14,13 +15,23 @@ import (
 type guard struct {
 	limits   safety.Limits
 	detector *safety.Detector
-	abuse    *safety.Abuse
+	abuse    safety.AbuseTracker
 }
 
-func newGuard(cfg *config.Config) *guard {
+func newGuard(cfg *config.Config, abuse safety.AbuseTracker) *guard {
 	l := safety.DefaultLimits()
 	l.MaxChars = cfg.MaxMessageChars
-	return &guard{limits: l, detector: safety.NewDetector(safety.DetectorConfig{}), abuse: safety.NewAbuse(safety.AbuseConfig{})}
+	return &guard{limits: l, detector: safety.NewDetector(safety.DetectorConfig{}), abuse: abuse}
+}
+
+// abuseTracker counts injection attempts and holds blocks: in Redis when
+// there is one, so a user spread over instances is counted and blocked once.
+func (c *components) abuseTracker() safety.AbuseTracker {
+	local := safety.NewAbuse(safety.AbuseConfig{})
+	if c.scale != nil && c.scale.redis != nil {
+		return redisx.NewAbuse(c.scale.redis, local)
+	}
+	return local
 }
 
 func (g *guard) CleanText(text string) (string, error) { return safety.CleanText(text, g.limits) }

@@ -23,6 +23,23 @@ type AbuseStatus struct {
 	LastAttempt  time.Time `json:"last_attempt,omitzero"`
 }
 
+// AbuseTracker keeps users' injection attempts and blocks: Abuse in one
+// process, or a shared one (redisx.Abuse) so that a user spread over
+// several instances is counted and blocked once.
+type AbuseTracker interface {
+	// Record counts an attempt when v is not Allow and reports whether the
+	// user is (now) blocked and for how long.
+	Record(userID string, v Verdict) (blocked bool, retryAfter time.Duration)
+	// Blocked reports whether the user is blocked and for how long.
+	Blocked(userID string) (bool, time.Duration)
+	// Status lists users with recent attempts or a block, most attempts first.
+	Status() []AbuseStatus
+	// Reset forgets the user's attempts and lifts any block.
+	Reset(userID string)
+}
+
+var _ AbuseTracker = (*Abuse)(nil)
+
 // Abuse counts each user's injection attempts (flagged or blocked messages)
 // and blocks a user who makes Threshold of them within Window. State is per
 // process; safe for concurrent use.
@@ -53,6 +70,9 @@ func NewAbuse(cfg AbuseConfig) *Abuse {
 	}
 	return &Abuse{cfg: cfg, users: map[string]*abuseEntry{}}
 }
+
+// Config returns the tracker's settings, defaults applied.
+func (a *Abuse) Config() AbuseConfig { return a.cfg }
 
 // Record counts an attempt by the user when v is not Allow, and reports
 // whether the user is (now) blocked and for how long.
@@ -115,13 +135,18 @@ func (a *Abuse) Status() []AbuseStatus {
 		}
 		out = append(out, s)
 	}
+	SortStatus(out)
+	return out
+}
+
+// SortStatus orders standings most attempts first, then by user id.
+func SortStatus(out []AbuseStatus) {
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Attempts != out[j].Attempts {
 			return out[i].Attempts > out[j].Attempts
 		}
 		return out[i].UserID < out[j].UserID
 	})
-	return out
 }
 
 // Reset forgets the user's attempts and lifts any block.
