@@ -31,6 +31,7 @@ func (s *Service) Process(ctx context.Context, t *store.Turn, in Inbound, live f
 	}
 	defer s.inflight.Delete(t.ID)
 	var lastErr error
+	waits := 0
 	for attempt := t.Attempts + 1; attempt <= s.cfg.MaxAttempts; {
 		res, err := s.attempt(ctx, t, in, live)
 		if err == nil {
@@ -42,10 +43,11 @@ func (s *Service) Process(ctx context.Context, t *store.Turn, in Inbound, live f
 			// told and try again, without using up an attempt; when the caller
 			// gives up, the turn stays pending (answered on a retry of the same
 			// id, by the sweep, or at the next start), never dead-lettered.
-			if !sleepCtx(ctx, retryWait(err)) {
+			if !sleepCtx(ctx, retryWait(err, waits)) {
 				s.recordAttempt(t, err, false)
 				return nil, pamerr.Wrap(err, pamerr.Overloaded, "Your message is saved and will be answered shortly.")
 			}
+			waits++
 			continue
 		}
 		if ctx.Err() != nil {
@@ -74,10 +76,13 @@ func busy(err error) bool {
 	return c == pamerr.Overloaded || c == pamerr.Maintenance
 }
 
-// retryWait is the refusal's retry hint, kept between 200 ms and 5 s.
-func retryWait(err error) time.Duration {
-	d := pamerr.RetryAfterOf(err)
-	return min(max(d, 200*time.Millisecond), 5*time.Second)
+// retryWait is how long a turn waits after its waits-th refusal: doubling
+// from 250 ms up to the refusal's retry hint (kept within 200 ms – 5 s), so
+// a short blip is answered soon after the database is back and a long
+// outage is not polled hard.
+func retryWait(err error, waits int) time.Duration {
+	hint := min(max(pamerr.RetryAfterOf(err), 200*time.Millisecond), 5*time.Second)
+	return min(250*time.Millisecond<<min(waits, 5), hint)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

@@ -143,3 +143,18 @@ func TestDrainLeavesUnfinishedTurnsPending(t *testing.T) {
 		t.Fatalf("submit after drain: %v", err)
 	}
 }
+
+// A turn refused by a busy or unreachable database tries again soon, then
+// less and less often, never more rarely than the refusal's hint.
+func TestRetryWaitBacksOffToTheHint(t *testing.T) {
+	refusal := &pamerr.Error{Code: pamerr.Maintenance, RetryAfter: 5 * time.Second}
+	want := []time.Duration{250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second}
+	for waits, w := range want {
+		if got := retryWait(refusal, waits); got != w {
+			t.Errorf("wait %d = %v, want %v", waits, got, w)
+		}
+	}
+	if got := retryWait(&pamerr.Error{Code: pamerr.Overloaded, RetryAfter: 300 * time.Millisecond}, 4); got != 300*time.Millisecond {
+		t.Errorf("a shorter hint caps the wait: %v", got)
+	}
+}

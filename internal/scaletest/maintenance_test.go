@@ -151,7 +151,15 @@ func TestDatabaseStopMidLoadLosesNothing(t *testing.T) {
 	if err := pg.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Second)
+	// One message surely sent while the database is down (the load's own
+	// may all be mid-turn then, and just wait for it): it must be queued.
+	time.Sleep(300 * time.Millisecond)
+	down := nodes[0].Do(t, "POST", "/api/v1/chat", s.AccessToken, map[string]string{"message": "I spent $99 on fuel", "client_message_id": "outage-1"})
+	mu.Lock()
+	order = append(order, "outage-1")
+	outcome["outage-1"] = down.ErrorCode()
+	mu.Unlock()
+	time.Sleep(1700 * time.Millisecond)
 	if err := pg.Start(); err != nil {
 		t.Fatal(err)
 	}

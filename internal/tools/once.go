@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
 )
 
@@ -51,8 +52,29 @@ func (e *Executor) runOnce(ctx context.Context, tool *Tool, call *Call) Result {
 		}
 		return res
 	}
-	var res Result
-	err := rs.InTxContext(ctx, func(ctx context.Context) error {
+	res, err := e.changeOnce(ctx, tool, call)
+	for wait := 250 * time.Millisecond; busy(err) && wait <= time.Second && ctx.Err() == nil; wait *= 2 {
+		// A database blip: the commit may or may not have happened, so the
+		// next try looks for the kept result before acting again.
+		call.Rerun = true
+		if !sleep(ctx, wait) {
+			break
+		}
+		res, err = e.changeOnce(ctx, tool, call)
+	}
+	switch {
+	case err == nil:
+		call.audited = !call.replayed && e.opts.Auditor != nil
+	case !errors.Is(err, errUnchanged):
+		e.opts.Logger.ErrorContext(ctx, "tool change not saved", "tool", call.Tool, "err", err)
+		return failed(StatusFailed, "The change could not be saved; please try again.")
+	}
+	return res
+}
+
+// changeOnce is one try of runOnce's transaction.
+func (e *Executor) changeOnce(ctx context.Context, tool *Tool, call *Call) (res Result, err error) {
+	err = e.opts.Results.InTxContext(ctx, func(ctx context.Context) error {
 		var ok bool
 		if res, ok = e.replay(ctx, call); ok {
 			return nil
@@ -69,14 +91,25 @@ func (e *Executor) runOnce(ctx context.Context, tool *Tool, call *Call) Result {
 		}
 		return e.keep(ctx, call, res)
 	})
-	switch {
-	case err == nil:
-		call.audited = !call.replayed && e.opts.Auditor != nil
-	case !errors.Is(err, errUnchanged):
-		e.opts.Logger.ErrorContext(ctx, "tool change not saved", "tool", call.Tool, "err", err)
-		return failed(StatusFailed, "The change could not be saved; please try again.")
+	return res, err
+}
+
+// busy reports a refusal by a busy or unreachable database (pool
+// exhausted, connection lost), which a moment later may not repeat.
+func busy(err error) bool {
+	c := pamerr.CodeOf(err)
+	return err != nil && (c == pamerr.Overloaded || c == pamerr.Maintenance)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
-	return res
 }
 
 func succeeded(r Result) bool { return r.Status == StatusOK || r.Status == StatusPartial }

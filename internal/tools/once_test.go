@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pamtravel/pam/internal/money"
+	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
 	"github.com/pamtravel/pam/internal/store/storage"
 	"github.com/pamtravel/pam/internal/tools"
@@ -17,6 +19,7 @@ import (
 
 type onceFixture struct {
 	st    store.Store
+	reg   *tools.Registry
 	exec  *tools.Executor
 	user  *store.User
 	turn  *store.Turn
@@ -60,6 +63,7 @@ func newOnceFixture(t *testing.T) *onceFixture {
 		f.audit = append(f.audit, r)
 		return nil
 	})
+	f.reg = reg
 	f.exec = tools.NewExecutor(reg, tools.ExecutorOptions{Auditor: auditor, Results: st, MaxRetries: -1})
 	f.user = &store.User{Email: "once@example.com", Role: store.RoleUser, Settings: store.DefaultSettings()}
 	if err := st.CreateUser(ctx, f.user); err != nil {
@@ -159,5 +163,33 @@ func TestCallOutsideTurnRunsPlainly(t *testing.T) {
 	}
 	if n := f.expenses(t); n != 2 {
 		t.Fatalf("%d expenses, want 2", n)
+	}
+}
+
+// lostCommit reports its first transaction as failed by a lost connection
+// although it committed — the case where nobody can tell.
+type lostCommit struct {
+	store.Store
+	lost atomic.Bool
+}
+
+func (l *lostCommit) InTxContext(ctx context.Context, fn func(ctx context.Context) error) error {
+	err := l.Store.InTxContext(ctx, fn)
+	if err == nil && l.lost.CompareAndSwap(false, true) {
+		return pamerr.Wrap(errors.New("commit: connection reset"), pamerr.Maintenance, "the database is unavailable")
+	}
+	return err
+}
+
+// A commit whose outcome was lost in a database blip is tried again, and
+// the try finds the change already made instead of making it twice.
+func TestLostCommitIsNotRepeated(t *testing.T) {
+	f := newOnceFixture(t)
+	exec := tools.NewExecutor(f.reg, tools.ExecutorOptions{Results: &lostCommit{Store: f.st}, MaxRetries: -1})
+	if r := exec.Execute(context.Background(), f.call("log_thing", false)); r.Status != tools.StatusOK {
+		t.Fatalf("call through a lost commit: %+v", r)
+	}
+	if n := f.expenses(t); n != 1 || f.runs.Load() != 1 {
+		t.Fatalf("%d expenses, %d runs after a lost commit, want 1 and 1", n, f.runs.Load())
 	}
 }
