@@ -43,25 +43,20 @@ func ctx(t *testing.T) context.Context {
 }
 
 func TestGenerateAnswers(t *testing.T) {
+	moab := llmtest.Call{ID: "toolu_1", Name: "get_weather_forecast", Input: `{"city":"Moab"}`}
+	parks := llmtest.Call{ID: "toolu_2", Name: "find_rv_parks", Input: `{"near":"Moab","max_price":"40.00"}`}
 	tests := []struct {
 		name      string
 		step      llmtest.Step
 		stream    bool
 		wantText  string
-		wantCalls []llm.Block
+		wantCalls []llmtest.Call
 		wantStop  string
 	}{
 		{"text", llmtest.Text("Sunny and 75F in Moab."), false, "Sunny and 75F in Moab.", nil, llm.StopEnd},
 		{"text streamed", llmtest.Text("Sunny and 75F in Moab."), true, "Sunny and 75F in Moab.", nil, llm.StopEnd},
-		{"tool call", llmtest.ToolUse(llmtest.Call{ID: "toolu_1", Name: "get_weather_forecast", Input: `{"city":"Moab"}`}), false, "",
-			[]llm.Block{{Type: llm.BlockToolUse, ToolUseID: "toolu_1", ToolName: "get_weather_forecast", Input: json.RawMessage(`{"city":"Moab"}`)}}, llm.StopToolUse},
-		{"parallel tool calls streamed", llmtest.Step{Text: "Checking both.", Calls: []llmtest.Call{
-			{ID: "toolu_1", Name: "get_weather_forecast", Input: `{"city":"Moab"}`},
-			{ID: "toolu_2", Name: "find_rv_parks", Input: `{"near":"Moab","max_price":"40.00"}`},
-		}}, true, "Checking both.", []llm.Block{
-			{Type: llm.BlockToolUse, ToolUseID: "toolu_1", ToolName: "get_weather_forecast", Input: json.RawMessage(`{"city":"Moab"}`)},
-			{Type: llm.BlockToolUse, ToolUseID: "toolu_2", ToolName: "find_rv_parks", Input: json.RawMessage(`{"near":"Moab","max_price":"40.00"}`)},
-		}, llm.StopToolUse},
+		{"tool call", llmtest.ToolUse(moab), false, "", []llmtest.Call{moab}, llm.StopToolUse},
+		{"parallel tool calls streamed", llmtest.Step{Text: "Checking both.", Calls: []llmtest.Call{moab, parks}}, true, "Checking both.", []llmtest.Call{moab, parks}, llm.StopToolUse},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -77,25 +72,7 @@ func TestGenerateAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if resp.Text() != tt.wantText {
-				t.Errorf("text = %q, want %q", resp.Text(), tt.wantText)
-			}
-			if tt.stream && tt.wantText != "" && (len(deltas) < 2 || strings.Join(deltas, "") != tt.wantText) {
-				t.Errorf("deltas = %q, want fragments of %q", deltas, tt.wantText)
-			}
-			calls := resp.ToolCalls()
-			if len(calls) != len(tt.wantCalls) {
-				t.Fatalf("calls = %+v, want %+v", calls, tt.wantCalls)
-			}
-			for i, c := range calls {
-				w := tt.wantCalls[i]
-				if c.ToolUseID != w.ToolUseID || c.ToolName != w.ToolName || string(c.Input) != string(w.Input) {
-					t.Errorf("call %d = %+v (input %s), want %+v (input %s)", i, c, c.Input, w, w.Input)
-				}
-			}
-			if resp.StopReason != tt.wantStop {
-				t.Errorf("stop = %q, want %q", resp.StopReason, tt.wantStop)
-			}
+			llmtest.CheckAnswer(t, resp, deltas, tt.stream, tt.wantText, tt.wantCalls, tt.wantStop)
 			if resp.Usage.InputTokens != 100 || resp.Usage.OutputTokens != 20 {
 				t.Errorf("usage = %+v", resp.Usage)
 			}

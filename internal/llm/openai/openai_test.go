@@ -73,25 +73,7 @@ func TestGenerateAnswers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if resp.Text() != tt.wantText {
-				t.Errorf("text = %q, want %q", resp.Text(), tt.wantText)
-			}
-			if tt.stream && tt.wantText != "" && (len(deltas) < 2 || strings.Join(deltas, "") != tt.wantText) {
-				t.Errorf("deltas = %q, want fragments of %q", deltas, tt.wantText)
-			}
-			calls := resp.ToolCalls()
-			if len(calls) != len(tt.wantCalls) {
-				t.Fatalf("calls = %+v, want %+v", calls, tt.wantCalls)
-			}
-			for i, c := range calls {
-				w := tt.wantCalls[i]
-				if c.ToolUseID != w.ID || c.ToolName != w.Name || string(c.Input) != w.Input {
-					t.Errorf("call %d = %s %s %s, want %+v", i, c.ToolUseID, c.ToolName, c.Input, w)
-				}
-			}
-			if resp.StopReason != tt.wantStop {
-				t.Errorf("stop = %q, want %q", resp.StopReason, tt.wantStop)
-			}
+			llmtest.CheckAnswer(t, resp, deltas, tt.stream, tt.wantText, tt.wantCalls, tt.wantStop)
 			if resp.Usage.InputTokens != 100 || resp.Usage.OutputTokens != 20 {
 				t.Errorf("usage = %+v", resp.Usage)
 			}
