@@ -134,6 +134,7 @@ func build(ctx context.Context, cfg *config.Config, env Env) (_ *components, err
 		Connections: c.metrics.Connections,
 		OnShutdown:  func(f func(context.Context)) { c.onShutdown = append(c.onShutdown, f) },
 		Ops:         c.opsDeps(cfg, guard),
+		Shared:      c.sharedCache(),
 	})
 	c.finishObserve()
 	return c, nil

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pamtravel/pam/internal/auth"
 	"github.com/pamtravel/pam/internal/cache"
+	"github.com/pamtravel/pam/internal/compat"
 	"github.com/pamtravel/pam/internal/config"
 	"github.com/pamtravel/pam/internal/delivery"
 	"github.com/pamtravel/pam/internal/ratelimit"
@@ -83,6 +84,15 @@ func (c *components) buildScale(ctx context.Context, cfg *config.Config) error {
 	s.hub.SetBroker(s.broker, nil)
 	c.cache = redisx.NewCache(rc, 0)
 	return nil
+}
+
+// sharedCache is the cache every instance sees: Redis's, when configured;
+// nil when this instance runs alone.
+func (c *components) sharedCache() compat.Backing {
+	if c.scale.redis == nil {
+		return nil
+	}
+	return c.cache
 }
 
 // wireScale installs the limits and maintenance mode on the built delivery

@@ -7,9 +7,8 @@ import (
 
 // Memo is a bounded in-process map with a time to live, for what the app
 // expects PAM to remember between requests: which conversation a session_id
-// is, and the context a user last PUT. It is per instance: behind a load
-// balancer a session that lands elsewhere starts a new conversation (its
-// history stays in the store) and /context must be PUT again.
+// is, and the context a user last PUT. It is per instance; Shared puts one
+// in front of the cache every instance sees.
 type Memo[V any] struct {
 	mu      sync.Mutex
 	ttl     time.Duration

@@ -25,13 +25,14 @@ const (
 
 // compatAPI serves the original Wheels & Wins app under /api/v1/pam on the
 // server's engine. What the app expects PAM to remember between requests
-// (session → conversation, the context a user PUT) lives in bounded memos.
+// (session → conversation, the context a user PUT) lives in bounded memos,
+// shared by every instance through Redis when it is configured.
 type compatAPI struct {
 	s           *server
 	dedupe      compat.Dedupe
 	pongTimeout time.Duration
-	sessions    *compat.Memo[string]         // user + session_id → conversation id
-	contexts    *compat.Memo[compat.Context] // user → context from PUT /context
+	sessions    *compat.Shared[string]         // user + session_id → conversation id
+	contexts    *compat.Shared[compat.Context] // user → context from PUT /context
 }
 
 func newCompatAPI(s *server) *compatAPI {
@@ -44,8 +45,8 @@ func newCompatAPI(s *server) *compatAPI {
 		pong = defaultCompatPongTimeout
 	}
 	a := &compatAPI{s: s, pongTimeout: pong,
-		sessions: compat.NewMemo[string](compatSessionTTL, compatMemoSize),
-		contexts: compat.NewMemo[compat.Context](compatSessionTTL, compatMemoSize)}
+		sessions: compat.NewShared[string](s.shared, "compat:session:", compatSessionTTL, compatMemoSize),
+		contexts: compat.NewShared[compat.Context](s.shared, "compat:context:", compatSessionTTL, compatMemoSize)}
 	a.dedupe = compat.Dedupe{Window: window, Find: a.findTurn}
 	return a
 }
@@ -64,9 +65,9 @@ func (a *compatAPI) findTurn(ctx context.Context, userID, clientID string) (time
 func sessionKey(userID, sessionID string) string { return userID + "\x00" + sessionID }
 
 // remember ties the app's session_id to the conversation it runs in.
-func (a *compatAPI) remember(userID, sessionID, conversationID string) {
+func (a *compatAPI) remember(ctx context.Context, userID, sessionID, conversationID string) {
 	if sessionID != "" && conversationID != "" {
-		a.sessions.Put(sessionKey(userID, sessionID), conversationID, time.Now())
+		a.sessions.Put(ctx, sessionKey(userID, sessionID), conversationID)
 	}
 }
 
@@ -86,12 +87,12 @@ func (a *compatAPI) conversation(ctx context.Context, userID, sessionID, convers
 	if sessionID == "" {
 		return "", nil
 	}
-	id, ok := a.sessions.Get(sessionKey(userID, sessionID), time.Now())
+	id, ok := a.sessions.Get(ctx, sessionKey(userID, sessionID))
 	if !ok {
 		return "", nil
 	}
 	if _, err := a.s.store.ConversationByID(ctx, userID, id); err != nil {
-		a.sessions.Delete(sessionKey(userID, sessionID))
+		a.sessions.Delete(ctx, sessionKey(userID, sessionID))
 		if store.IsNotFound(err) {
 			return "", nil
 		}

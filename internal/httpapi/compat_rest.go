@@ -61,7 +61,7 @@ func (a *compatAPI) handleChat(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if stored, ok := a.contexts.Get(c.UserID, time.Now()); ok {
+	if stored, ok := a.contexts.Get(r.Context(), c.UserID); ok {
 		if cc, err = stored.Merge(cc); err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func (a *compatAPI) handleChat(w http.ResponseWriter, r *http.Request) error {
 	if res.ErrCode != "" {
 		return pamerr.New(pamerr.Code(res.ErrCode), "%s", res.ErrMsg)
 	}
-	a.remember(c.UserID, session, acc.Turn.ConversationID)
+	a.remember(r.Context(), c.UserID, session, acc.Turn.ConversationID)
 	m := res.Frame
 	src, model := compat.SourceModel(m.Source)
 	encode(w, http.StatusOK, compatChatResponse{
@@ -105,7 +105,7 @@ type compatHistoryMessage struct {
 func (a *compatAPI) sessionConversation(r *http.Request) (string, error) {
 	c := claimsFrom(r.Context())
 	if sid := r.URL.Query().Get("session_id"); sid != "" {
-		id, _ := a.sessions.Get(sessionKey(c.UserID, sid), time.Now())
+		id, _ := a.sessions.Get(r.Context(), sessionKey(c.UserID, sid))
 		return id, nil
 	}
 	convs, _, err := a.s.store.ListConversations(r.Context(), c.UserID, store.Page{Limit: 1})
@@ -152,7 +152,7 @@ func (a *compatAPI) handleClearHistory(w http.ResponseWriter, r *http.Request) e
 	user := claimsFrom(r.Context()).UserID
 	var convs []string
 	if sid := r.URL.Query().Get("session_id"); sid != "" {
-		if id, ok := a.sessions.Get(sessionKey(user, sid), time.Now()); ok {
+		if id, ok := a.sessions.Get(r.Context(), sessionKey(user, sid)); ok {
 			convs = append(convs, id)
 		}
 	} else {
@@ -183,7 +183,7 @@ func (a *compatAPI) handleClearHistory(w http.ResponseWriter, r *http.Request) e
 // handleGetContext answers GET /context: what the user last PUT.
 func (a *compatAPI) handleGetContext(w http.ResponseWriter, r *http.Request) error {
 	c := claimsFrom(r.Context())
-	cc, ok := a.contexts.Get(c.UserID, time.Now())
+	cc, ok := a.contexts.Get(r.Context(), c.UserID)
 	if !ok {
 		cc = compat.Context{}
 	}
@@ -210,12 +210,12 @@ func (a *compatAPI) handlePutContext(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	c := claimsFrom(r.Context())
-	cur, _ := a.contexts.Get(c.UserID, time.Now())
+	cur, _ := a.contexts.Get(r.Context(), c.UserID)
 	merged, err := cur.Merge(upd)
 	if err != nil {
 		return err
 	}
-	a.contexts.Put(c.UserID, merged, time.Now())
+	a.contexts.Put(r.Context(), c.UserID, merged)
 	encode(w, http.StatusOK, map[string]any{"success": true, "context": merged})
 	return nil
 }

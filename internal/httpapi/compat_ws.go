@@ -140,7 +140,7 @@ func (w *compatConn) authenticate(token, urlUser string) error {
 		w.expiry = time.AfterFunc(time.Until(c.ExpiresAt), func() { w.close(compat.CloseAuth, "token expired") })
 	}
 	w.log = w.log.With("user_id", c.UserID, "conn_id", w.id)
-	if stored, ok := w.a.contexts.Get(c.UserID, time.Now()); ok {
+	if stored, ok := w.a.contexts.Get(w.ctx, c.UserID); ok {
 		w.context = stored
 	}
 	w.lastAlive.Store(time.Now().UnixNano())
@@ -320,7 +320,7 @@ func (w *compatConn) chat(f compat.ClientFrame) error {
 		}
 		return w.sendErr(err, compat.FromEngine, f.SessionID)
 	}
-	w.a.remember(w.claims.UserID, f.SessionID, acc.Turn.ConversationID)
+	w.a.remember(w.ctx, w.claims.UserID, f.SessionID, acc.Turn.ConversationID)
 	if !acc.Duplicate {
 		return nil
 	}

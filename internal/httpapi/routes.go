@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/pamtravel/pam/internal/auth"
+	"github.com/pamtravel/pam/internal/compat"
 	"github.com/pamtravel/pam/internal/delivery"
 	"github.com/pamtravel/pam/internal/ratelimit"
 	"github.com/pamtravel/pam/internal/store"
@@ -85,6 +86,9 @@ type Deps struct {
 	OnShutdown func(func(ctx context.Context))
 	// Ops serve voice, savings, analytics, feedback and operator routes (ops.go).
 	Ops Ops
+	// Shared is the cache every instance sees (Redis); nil when this instance
+	// runs alone. The compatibility surface keeps its session memos there.
+	Shared compat.Backing
 }
 
 type server struct {
@@ -100,12 +104,13 @@ type server struct {
 	rt       *realtime
 	ops      Ops
 	audit    func(ctx context.Context, r store.AuditRecord) error
+	shared   compat.Backing
 }
 
 // NewServer returns PAM's HTTP handler.
 func NewServer(d Deps) http.Handler {
 	s := &server{log: d.Log, store: d.Store, auth: d.Auth, delivery: d.Delivery, tools: d.Tools,
-		limiter: d.Limiter, metrics: d.Metrics, ready: d.Ready, cfg: d.Config, audit: d.Audit}
+		limiter: d.Limiter, metrics: d.Metrics, ready: d.Ready, cfg: d.Config, audit: d.Audit, shared: d.Shared}
 	if s.metrics == nil {
 		s.metrics = nopMetrics{}
 	}

@@ -434,3 +434,40 @@ func TestAbuseBlockSharedByInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestCompatSessionContinuesOnAnyInstance: the original app sends its
+// session_id with every chat and PUTs its context once; behind a load
+// balancer the next request lands on another instance, which must continue
+// the same conversation and know the context.
+func TestCompatSessionContinuesOnAnyInstance(t *testing.T) {
+	c := startCluster(t, 2, nil)
+	s := c.nodes[0].Register(t)
+	compatChat := func(n *apptest.Server, text string) string {
+		t.Helper()
+		r := n.Do(t, "POST", "/api/v1/pam/chat", s.AccessToken, map[string]string{"message": text, "session_id": "app-session-1"})
+		if r.Status != http.StatusOK {
+			t.Fatalf("compat chat on %s: %d %s", n.Addr, r.Status, r.Body)
+		}
+		var out struct {
+			ConversationID string `json:"conversation_id"`
+		}
+		r.JSON(t, &out)
+		return out.ConversationID
+	}
+	first := compatChat(c.nodes[0], "I spent $12 on coffee")
+	if second := compatChat(c.nodes[1], "how much did I spend on food this month?"); second != first || first == "" {
+		t.Fatalf("the session's second chat on another instance ran in conversation %q, want %q", second, first)
+	}
+	put := c.nodes[1].Do(t, "PUT", "/api/v1/pam/context", s.AccessToken, map[string]any{"context": map[string]any{"travelStyle": "slow"}})
+	if put.Status != http.StatusOK {
+		t.Fatalf("put context: %d %s", put.Status, put.Body)
+	}
+	r := c.nodes[0].Do(t, "GET", "/api/v1/pam/context", s.AccessToken, nil)
+	var got struct {
+		Context map[string]any `json:"context"`
+	}
+	r.JSON(t, &got)
+	if got.Context["travelStyle"] != "slow" {
+		t.Fatalf("context PUT on instance 1, read on instance 0 = %s", r.Body)
+	}
+}
