@@ -77,7 +77,7 @@ func TestQuickArgs(t *testing.T) {
 		{0, `{"amount":"1","category":"fuel","merchant":"` + strings.Repeat("é", 201) + `"}`, false},
 		{0, `{"amount":"1","category":"Fuel"}`, false},      // not in the enum
 		{0, `{"amount":"1","category":"fu\u0065l"}`, false}, // escaped: the library decides
-		{0, `{"amount":"1"}`, false},                        // required missing
+		{0, `{"amount":"1"}`, false}, // required missing
 		{0, `{"amount":"1","category":"fuel","x":1}`, false},
 		{0, `{"amount":true,"category":"fuel"}`, false},
 		{0, `{"amount":"1","category":"fuel","amount":"2"}`, false}, // duplicate key
