@@ -125,7 +125,7 @@ func (svc *service) createExpense(ctx context.Context, c *tools.Call) (*tools.Re
 		Data:      map[string]any{"expense": e},
 		Summary:   "Logged " + describe(c, e) + ".",
 		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, title)},
-		Cost:      e.Amount.Amount.StringFixed(2),
+		Cost:      e.Amount.Fixed(),
 	}, nil
 }
 
