@@ -79,13 +79,14 @@ func deref(s *string) string {
 	return *s
 }
 
-// describe renders "$45.20 fuel expense at Shell on Nov 24".
-func describe(c *tools.Call, e *store.Expense) string {
-	s := e.Amount.Format() + " " + e.Category + " expense"
+// describe renders "$45.20 fuel expense at Shell on Nov 24" between prefix
+// and suffix, in one concatenation.
+func describe(prefix string, c *tools.Call, e *store.Expense, suffix string) string {
+	at := ""
 	if e.Merchant != "" {
-		s += " at " + e.Merchant
+		at = " at "
 	}
-	return s + " on " + c.DayText(e.Date)
+	return prefix + e.Amount.Format() + " " + e.Category + " expense" + at + e.Merchant + " on " + c.DayText(e.Date) + suffix
 }
 
 func (svc *service) createExpense(ctx context.Context, c *tools.Call) (*tools.Result, error) {
@@ -123,7 +124,7 @@ func (svc *service) createExpense(ctx context.Context, c *tools.Call) (*tools.Re
 	}
 	return &tools.Result{
 		Data:      map[string]any{"expense": e},
-		Summary:   "Logged " + describe(c, e) + ".",
+		Summary:   describe("Logged ", c, e, "."),
 		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, title)},
 		Cost:      e.Amount.Fixed(),
 	}, nil
@@ -171,7 +172,7 @@ func (svc *service) updateExpense(ctx context.Context, c *tools.Call) (*tools.Re
 	svc.ledger.Calc(ctx, c, "update_expense", map[string]string{"expense_id": e.ID, "before": before.String()}, e.Amount.String())
 	return &tools.Result{
 		Data:      map[string]any{"expense": e},
-		Summary:   "Updated the expense: now " + describe(c, e) + ".",
+		Summary:   describe("Updated the expense: now ", c, e, "."),
 		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, e.Category)},
 	}, nil
 }
@@ -216,7 +217,7 @@ func (svc *service) prepareDeleteExpense(ctx context.Context, c *tools.Call) (st
 		return "", fmt.Errorf("encode args: %w", err)
 	}
 	c.Args = raw
-	return "Delete the " + describe(c, e) + "?", nil
+	return describe("Delete the ", c, e, "?"), nil
 }
 
 func (svc *service) deleteExpense(ctx context.Context, c *tools.Call) (*tools.Result, error) {
@@ -237,7 +238,7 @@ func (svc *service) deleteExpense(ctx context.Context, c *tools.Call) (*tools.Re
 	svc.ledger.Calc(ctx, c, "delete_expense", map[string]string{"expense_id": e.ID, "amount": e.Amount.String()}, "deleted")
 	return &tools.Result{
 		Data:      map[string]any{"deleted_id": e.ID},
-		Summary:   "Deleted the " + describe(c, e) + ".",
+		Summary:   describe("Deleted the ", c, e, "."),
 		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, e.Category)},
 	}, nil
 }
