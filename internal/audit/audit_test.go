@@ -193,6 +193,18 @@ func TestAlerts(t *testing.T) {
 	if len(got) != 1 || got[0].Kind != AlertSpendingSpike || !got[0].Amount.Equal(decimal.RequireFromString("500")) {
 		t.Fatalf("alerts = %+v, want spending spike of 500", got)
 	}
+	a.SpendString(ctx, "u1", "5.00") // within cooldown: no repeat
+	if len(got) != 1 {
+		t.Fatalf("repeat spending alert within cooldown: %+v", got)
+	}
+	if n := testing.AllocsPerRun(20, func() { a.shouldFire(AlertSpendingSpike, "u1", now, time.Hour) }); n != 0 {
+		t.Errorf("an alert in its cooldown: %v allocations, want none", n)
+	}
+	now = now.Add(2 * time.Hour) // cooldown over: the spike alerts again
+	a.SpendString(ctx, "u1", "600.00")
+	if len(got) != 2 || got[1].Key != "u1" {
+		t.Fatalf("alerts = %+v, want a second spending spike", got)
+	}
 }
 
 func TestRecordFeedsAlerts(t *testing.T) {

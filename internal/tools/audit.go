@@ -121,6 +121,9 @@ func (c *callAudits) add(a Auditor, r store.AuditRecord) bool {
 	if c.done {
 		return false
 	}
+	if c.recs == nil {
+		c.recs = make([]store.AuditRecord, 0, 2) // room for the call's own row, appended at the end
+	}
 	c.recs = append(c.recs, r)
 	return true
 }

@@ -72,6 +72,12 @@ type expenseArgs struct {
 	Last        bool    `json:"last"`
 }
 
+// expenseData is an expense tool's result data, {"expense":{…}}: a struct
+// of one pointer goes into Result.Data without allocating, as a map would.
+type expenseData struct {
+	Expense *store.Expense `json:"expense"`
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -123,7 +129,7 @@ func (svc *service) createExpense(ctx context.Context, c *tools.Call) (*tools.Re
 		title += " at " + e.Merchant
 	}
 	return &tools.Result{
-		Data:      map[string]any{"expense": e},
+		Data:      expenseData{e},
 		Summary:   describe("Logged ", c, e, "."),
 		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, title)},
 		Cost:      e.Amount.Fixed(),
@@ -171,7 +177,7 @@ func (svc *service) updateExpense(ctx context.Context, c *tools.Call) (*tools.Re
 	}
 	svc.ledger.Calc(ctx, c, "update_expense", map[string]string{"expense_id": e.ID, "before": before.String()}, e.Amount.String())
 	return &tools.Result{
-		Data:      map[string]any{"expense": e},
+		Data:      expenseData{e},
 		Summary:   describe("Updated the expense: now ", c, e, "."),
 		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, e.Category)},
 	}, nil
