@@ -151,6 +151,13 @@ func TestHashCoversEveryField(t *testing.T) {
 	if Hash(&r) != h {
 		t.Error("Hash depends on the Hash field")
 	}
+	// The chain's hashes never change for a record already written.
+	if want := "62d48a9efd503d69a0966e007d91bdd164d2f4b15d5c16bd44cb31e597f8625c"; h != want || hashRecorded(&base) != want {
+		t.Errorf("hash %s (recorded %s), want %s as it always was", h, hashRecorded(&base), want)
+	}
+	if n := testing.AllocsPerRun(20, func() { hashRecorded(&base) }); n > 1 {
+		t.Errorf("hashing a record: %v allocations, want 1 (its hex string)", n)
+	}
 }
 
 func TestAlerts(t *testing.T) {
