@@ -46,6 +46,11 @@ type Alerter struct {
 	failures map[string][]time.Time
 	spend    map[string]*spendWindow
 	fired    map[string]time.Time
+
+	// scaled is the spending threshold at exponent scaledExp (see threshold).
+	scaled    decimal.Decimal
+	scaledExp int32
+	hasScaled bool
 }
 
 type spendEvent struct {
@@ -124,11 +129,24 @@ func (a *Alerter) Spend(ctx context.Context, userID string, amount decimal.Decim
 	w.events = append(w.events[i:], spendEvent{at: now, amount: amount})
 	w.total = w.total.Add(amount)
 	a.sweepLocked(now)
-	if w.total.GreaterThanOrEqual(a.cfg.SpendingThreshold) && a.shouldFire(AlertSpendingSpike, userID, now, a.cfg.SpendingWindow) {
+	if w.total.GreaterThanOrEqual(a.threshold(w.total.Exponent())) && a.shouldFire(AlertSpendingSpike, userID, now, a.cfg.SpendingWindow) {
 		alerts = append(alerts, Alert{Kind: AlertSpendingSpike, Key: userID, Count: len(w.events), Amount: w.total, Window: a.cfg.SpendingWindow, At: now})
 	}
 	a.mu.Unlock()
 	a.fire(ctx, alerts)
+}
+
+// threshold returns the spending threshold, written at exponent exp when
+// that is exact (the same value), so that comparing it with a total of that
+// exponent rescales nothing. a.mu is held.
+func (a *Alerter) threshold(exp int32) decimal.Decimal {
+	if exp >= a.cfg.SpendingThreshold.Exponent() {
+		return a.cfg.SpendingThreshold
+	}
+	if !a.hasScaled || a.scaledExp != exp {
+		a.scaled, a.scaledExp, a.hasScaled = decimal.New(0, exp).Add(a.cfg.SpendingThreshold), exp, true
+	}
+	return a.scaled
 }
 
 // SpendString is Spend with a decimal string; unparsable amounts are ignored.

@@ -288,6 +288,34 @@ func BenchmarkRecordToolCall(b *testing.B) {
 }
 
 // Spending that left the window no longer counts: the running total drops it.
+// TestSpendingThresholdAtAnyScale: the threshold compares by value whatever
+// the decimal places of the spending and the threshold.
+func TestSpendingThresholdAtAnyScale(t *testing.T) {
+	for _, tc := range []struct {
+		threshold string
+		spends    []string
+		alerts    bool
+	}{
+		{"500", []string{"499.99"}, false},
+		{"500", []string{"499.99", "0.01"}, true},
+		{"500", []string{"499.999", "0.0009"}, false},
+		{"500", []string{"499.999", "0.001"}, true},
+		{"500.005", []string{"500"}, false},
+		{"500.005", []string{"500.01"}, true},
+		{"5E2", []string{"250", "250.00"}, true},
+		{"0.5", []string{"0.25", "0.2", "0.0499"}, false},
+	} {
+		fired := false
+		a := NewAlerter(AlertConfig{Now: fixedNow, SpendingThreshold: decimal.RequireFromString(tc.threshold)}, func(context.Context, Alert) { fired = true })
+		for _, s := range tc.spends {
+			a.SpendString(context.Background(), "u1", s)
+		}
+		if fired != tc.alerts {
+			t.Errorf("threshold %s, spending %v: alerted %v, want %v", tc.threshold, tc.spends, fired, tc.alerts)
+		}
+	}
+}
+
 func TestSpendingWindowSlides(t *testing.T) {
 	now := fixedNow()
 	var got []Alert
