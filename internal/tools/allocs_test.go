@@ -12,17 +12,29 @@ import (
 	"github.com/pamtravel/pam/internal/store"
 )
 
-// TestHotPathAllocations holds the per-call work of the tool path to its
-// allocation counts: each of these runs on every tool call.
-func TestHotPathAllocations(t *testing.T) {
+// skipAllocationCounts skips a test of allocation counts where they differ.
+func skipAllocationCounts(t *testing.T) {
 	if raceEnabled || testing.CoverMode() != "" {
 		t.Skip("allocation counts differ under the race detector and coverage")
 	}
-	schemas, err := os.ReadFile("testdata/args_schemas.txt")
+}
+
+// createExpenseSchema is create_expense's parameters schema, the first of
+// testdata/args_schemas.txt (toolstest keeps it the real one).
+func createExpenseSchema(t testing.TB) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile("testdata/args_schemas.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	quick := compileQuickArgs(json.RawMessage(splitLines(string(schemas))[0]))
+	return json.RawMessage(splitLines(string(b))[0])
+}
+
+// TestHotPathAllocations holds the per-call work of the tool path to its
+// allocation counts: each of these runs on every tool call.
+func TestHotPathAllocations(t *testing.T) {
+	skipAllocationCounts(t)
+	quick := compileQuickArgs(createExpenseSchema(t))
 	args := []byte(`{"amount":"12.25","category":"groceries","merchant":"Walmart"}`)
 	inputs := map[string]string{"amount": "12.25", "currency": "USD"}
 	tests := []struct {
@@ -61,16 +73,10 @@ func (discardAuditor) RecordAll(context.Context, []store.AuditRecord) error { re
 // result checked and audited): a regression to decoding the arguments for
 // the schema library, or re-encoding the result, shows here.
 func TestExecuteAllocations(t *testing.T) {
-	if raceEnabled || testing.CoverMode() != "" {
-		t.Skip("allocation counts differ under the race detector and coverage")
-	}
-	schemas, err := os.ReadFile("testdata/args_schemas.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
+	skipAllocationCounts(t)
 	reg := NewRegistry()
 	ledger := NewLedger(discardAuditor{})
-	reg.MustRegister(Tool{Name: "create_expense", Description: "x", Parameters: json.RawMessage(splitLines(string(schemas))[0]),
+	reg.MustRegister(Tool{Name: "create_expense", Description: "x", Parameters: createExpenseSchema(t),
 		Handler: func(ctx context.Context, c *Call) (*Result, error) {
 			ledger.Calc(ctx, c, "create_expense", map[string]string{"amount": "12.25", "currency": "USD"}, "12.25 USD")
 			return &Result{Data: struct {

@@ -184,15 +184,9 @@ func (q *quickArgs) accepts(raw []byte) bool {
 	var seen uint64
 	ok := w.container('}', func() bool {
 		key, escaped, ok := w.str()
-		if !ok || escaped || !utf8.Valid(key) {
+		if !ok || escaped || !utf8.Valid(key) || !w.colon() {
 			return false
 		}
-		w.space()
-		if w.peek() != ':' {
-			return false
-		}
-		w.pos++
-		w.space()
 		i := q.propBytes(key)
 		if i < 0 {
 			return !q.closed && w.skip()
@@ -283,16 +277,8 @@ func (w *quickWalker) skip() bool {
 	switch w.peek() {
 	case '{':
 		return w.container('}', func() bool {
-			if _, _, ok := w.str(); !ok {
-				return false
-			}
-			w.space()
-			if w.peek() != ':' {
-				return false
-			}
-			w.pos++
-			w.space()
-			return w.skip()
+			_, _, ok := w.str()
+			return ok && w.colon() && w.skip()
 		})
 	case '[':
 		return w.container(']', w.skip)
