@@ -25,7 +25,7 @@ type quickArgs struct {
 // quickProp is one property's checks.
 type quickProp struct {
 	name           string
-	types          uint8    // quickType bits; 0 allows every type
+	types          uint8    // quickString, quickNumber… bits; 0 allows every type
 	enum           []string // nil: no enum
 	minLen, maxLen int      // -1: no bound
 	unchecked      bool     // a keyword quickArgs does not check: the library decides
@@ -94,7 +94,7 @@ func compileQuickArgs(schema json.RawMessage) *quickArgs {
 		return nil
 	}
 	for _, name := range required {
-		i := q.prop(name)
+		i := q.prop([]byte(name))
 		if i < 0 {
 			return nil
 		}
@@ -158,14 +158,6 @@ func schemaCount(v json.RawMessage) (int, bool) {
 	return n, err == nil && n >= 0 && v[0] != '+' && v[0] != '-'
 }
 
-func (q *quickArgs) prop(name string) int {
-	for i := range q.props {
-		if q.props[i].name == name {
-			return i
-		}
-	}
-	return -1
-}
 
 // accepts reports whether raw certainly satisfies the schema; false means
 // the library must decide.
@@ -187,7 +179,7 @@ func (q *quickArgs) accepts(raw []byte) bool {
 		if !ok || escaped || !utf8.Valid(key) || !w.colon() {
 			return false
 		}
-		i := q.propBytes(key)
+		i := q.prop(key)
 		if i < 0 {
 			return !q.closed && w.skip()
 		}
@@ -200,7 +192,8 @@ func (q *quickArgs) accepts(raw []byte) bool {
 	return ok && w.end() && seen&q.required == q.required
 }
 
-func (q *quickArgs) propBytes(name []byte) int {
+// prop returns the index of the property named name, or -1.
+func (q *quickArgs) prop(name []byte) int {
 	for i := range q.props {
 		if q.props[i].name == string(name) {
 			return i
@@ -232,7 +225,7 @@ func (p *quickProp) value(w *quickWalker) bool {
 		if escaped || !utf8.Valid(text) {
 			return false // the decoded text differs from the bytes
 		}
-		if p.enum != nil && !contains(p.enum, text) {
+		if p.enum != nil && !inEnum(p.enum, text) {
 			return false
 		}
 		n := utf8.RuneCount(text)
@@ -252,7 +245,8 @@ func (p *quickProp) value(w *quickWalker) bool {
 
 func (p *quickProp) allows(t uint8) bool { return p.types == 0 || p.types&t != 0 }
 
-func contains(list []string, b []byte) bool {
+// inEnum reports whether b is one of list.
+func inEnum(list []string, b []byte) bool {
 	for _, s := range list {
 		if s == string(b) {
 			return true
