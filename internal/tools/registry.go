@@ -102,7 +102,9 @@ func (r *Registry) ForRole(role string) []*Tool {
 	return out
 }
 
-// ValidateArgs checks args against the tool's parameter schema.
+// ValidateArgs checks args against the tool's parameter schema. Usual
+// arguments pass a quick check of their bytes (see quickArgs); the schema
+// library decides, and words the error, for everything else.
 func (r *Registry) ValidateArgs(name string, args json.RawMessage) error {
 	r.mu.RLock()
 	e, ok := r.tools[name]
