@@ -158,7 +158,6 @@ func schemaCount(v json.RawMessage) (int, bool) {
 	return n, err == nil && n >= 0 && v[0] != '+' && v[0] != '-'
 }
 
-
 // accepts reports whether raw certainly satisfies the schema; false means
 // the library must decide.
 func (q *quickArgs) accepts(raw []byte) bool {

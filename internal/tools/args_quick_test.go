@@ -139,14 +139,31 @@ func sameWords(msg string) string {
 	return strings.Join(words, " ")
 }
 
+// BenchmarkValidateArgs compares create_expense's usual arguments through
+// ValidateArgs (the quick check) with the schema library alone.
 func BenchmarkValidateArgs(b *testing.B) {
+	schema := createExpenseSchema(b)
 	reg := NewRegistry()
-	reg.MustRegister(Tool{Name: "create_expense", Description: "x", Parameters: createExpenseSchema(b), Handler: okHandler})
-	args := json.RawMessage(`{"amount":"12.25","category":"groceries","merchant":"Walmart"}`)
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := reg.ValidateArgs("create_expense", args); err != nil {
-			b.Fatal(err)
-		}
+	reg.MustRegister(Tool{Name: "create_expense", Description: "x", Parameters: schema, Handler: okHandler})
+	lib, err := compileSchema("create_expense/parameters", schema)
+	if err != nil {
+		b.Fatal(err)
 	}
+	args := json.RawMessage(`{"amount":"12.25","category":"groceries","merchant":"Walmart"}`)
+	b.Run("quick", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := reg.ValidateArgs("create_expense", args); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("library", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := validate(lib, args); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
