@@ -72,9 +72,14 @@ func AppendFixed(b []byte, d decimal.Decimal) []byte {
 
 // Format renders the amount for a person: "$45.20", "€30.00", "45.20 CHF".
 func (m Money) Format() string {
-	var buf, grouped [48]byte
+	var buf [48]byte
+	return string(m.AppendFormat(buf[:0]))
+}
+
+// AppendFormat appends the amount as Format renders it.
+func (m Money) AppendFormat(b []byte) []byte {
+	var buf [48]byte
 	amt := AppendFixed(buf[:0], m.Amount)
-	b := grouped[:0]
 	if len(amt) > 0 && amt[0] == '-' {
 		b = append(b, '-')
 		amt = amt[1:]
@@ -87,7 +92,7 @@ func (m Money) Format() string {
 	if !ok {
 		b = append(append(b, ' '), m.Currency...)
 	}
-	return string(b)
+	return b
 }
 
 var symbols = map[string]string{

@@ -45,6 +45,9 @@ func checkRendering(t *testing.T, m Money) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if got := string(m.AppendFormat([]byte("Logged "))); got != "Logged "+format {
+		t.Fatalf("%#v: AppendFormat after a prefix %q, want %q", m, got, "Logged "+format)
+	}
 	if m.String() != str || m.Format() != format || string(got) != js || m.Fixed() != m.Amount.StringFixed(2) {
 		t.Fatalf("%#v: String %q Format %q JSON %s Fixed %q, want %q %q %s %q",
 			m, m.String(), m.Format(), got, m.Fixed(), str, format, js, m.Amount.StringFixed(2))

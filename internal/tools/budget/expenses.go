@@ -86,13 +86,16 @@ func deref(s *string) string {
 }
 
 // describe renders "$45.20 fuel expense at Shell on Nov 24" between prefix
-// and suffix, in one concatenation.
+// and suffix, building the sentence in one buffer.
 func describe(prefix string, c *tools.Call, e *store.Expense, suffix string) string {
-	at := ""
+	var buf [160]byte
+	b := e.Amount.AppendFormat(append(buf[:0], prefix...))
+	b = append(append(append(b, ' '), e.Category...), " expense"...)
 	if e.Merchant != "" {
-		at = " at "
+		b = append(append(b, " at "...), e.Merchant...)
 	}
-	return prefix + e.Amount.Format() + " " + e.Category + " expense" + at + e.Merchant + " on " + c.DayText(e.Date) + suffix
+	b = c.AppendDayText(append(b, " on "...), e.Date)
+	return string(append(b, suffix...))
 }
 
 func (svc *service) createExpense(ctx context.Context, c *tools.Call) (*tools.Result, error) {
