@@ -287,7 +287,6 @@ func BenchmarkRecordToolCall(b *testing.B) {
 	}
 }
 
-// Spending that left the window no longer counts: the running total drops it.
 // TestSpendingThresholdAtAnyScale: the threshold compares by value whatever
 // the decimal places of the spending and the threshold.
 func TestSpendingThresholdAtAnyScale(t *testing.T) {
@@ -316,6 +315,7 @@ func TestSpendingThresholdAtAnyScale(t *testing.T) {
 	}
 }
 
+// Spending that left the window no longer counts: the running total drops it.
 func TestSpendingWindowSlides(t *testing.T) {
 	now := fixedNow()
 	var got []Alert
