@@ -137,11 +137,9 @@ func (e *Executor) replay(ctx context.Context, call *Call) (Result, bool) {
 	call.replayed = true
 	res := k.Result
 	res.UIActions, res.Banner = k.UIActions, k.Banner
-	if res.Data != nil { // nil when the kept data was null
-		res.Data = nil
-		if data != nil {
-			res.Data = data
-		}
+	res.Data = nil // none kept, or null
+	if data != nil {
+		res.Data = data
 	}
 	return res, true
 }
