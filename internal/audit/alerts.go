@@ -46,6 +46,11 @@ type Alerter struct {
 	failures map[string][]time.Time
 	spend    map[string]*spendWindow
 	fired    map[string]time.Time
+
+	// scaled is the spending threshold at exponent scaledExp (see threshold).
+	scaled    decimal.Decimal
+	scaledExp int32
+	hasScaled bool
 }
 
 type spendEvent struct {
@@ -94,7 +99,7 @@ func (a *Alerter) FailedLogin(ctx context.Context, account, clientAddr string) {
 		ts = append(ts, now)
 		a.failures[key] = ts
 		a.sweepLocked(now)
-		if len(ts) >= a.cfg.FailedLogins && a.shouldFire(AlertFailedLogins+"|"+key, now, a.cfg.FailedLoginWindow) {
+		if len(ts) >= a.cfg.FailedLogins && a.shouldFire(AlertFailedLogins, key, now, a.cfg.FailedLoginWindow) {
 			alerts = append(alerts, Alert{Kind: AlertFailedLogins, Key: key, Count: len(ts), Window: a.cfg.FailedLoginWindow, At: now})
 		}
 	}
@@ -124,11 +129,24 @@ func (a *Alerter) Spend(ctx context.Context, userID string, amount decimal.Decim
 	w.events = append(w.events[i:], spendEvent{at: now, amount: amount})
 	w.total = w.total.Add(amount)
 	a.sweepLocked(now)
-	if w.total.GreaterThanOrEqual(a.cfg.SpendingThreshold) && a.shouldFire(AlertSpendingSpike+"|"+userID, now, a.cfg.SpendingWindow) {
+	if w.total.GreaterThanOrEqual(a.threshold(w.total.Exponent())) && a.shouldFire(AlertSpendingSpike, userID, now, a.cfg.SpendingWindow) {
 		alerts = append(alerts, Alert{Kind: AlertSpendingSpike, Key: userID, Count: len(w.events), Amount: w.total, Window: a.cfg.SpendingWindow, At: now})
 	}
 	a.mu.Unlock()
 	a.fire(ctx, alerts)
+}
+
+// threshold returns the spending threshold, written at exponent exp when
+// that is exact (the same value), so that comparing it with a total of that
+// exponent rescales nothing. a.mu is held.
+func (a *Alerter) threshold(exp int32) decimal.Decimal {
+	if exp >= a.cfg.SpendingThreshold.Exponent() {
+		return a.cfg.SpendingThreshold
+	}
+	if !a.hasScaled || a.scaledExp != exp {
+		a.scaled, a.scaledExp, a.hasScaled = decimal.New(0, exp).Add(a.cfg.SpendingThreshold), exp, true
+	}
+	return a.scaled
 }
 
 // SpendString is Spend with a decimal string; unparsable amounts are ignored.
@@ -140,15 +158,20 @@ func (a *Alerter) SpendString(ctx context.Context, userID, amount string) {
 	a.Spend(ctx, userID, d)
 }
 
-func (a *Alerter) shouldFire(key string, now time.Time, window time.Duration) bool {
+// shouldFire reports whether the alert kind for key is out of its cooldown,
+// and starts a new one when it is. The map key "kind|key" is built on the
+// stack: only an alert that fires stores (and allocates) it.
+func (a *Alerter) shouldFire(kind, key string, now time.Time, window time.Duration) bool {
 	cool := a.cfg.Cooldown
 	if cool <= 0 {
 		cool = window
 	}
-	if last, ok := a.fired[key]; ok && now.Sub(last) < cool {
+	var buf [128]byte
+	k := append(append(append(buf[:0], kind...), '|'), key...)
+	if last, ok := a.fired[string(k)]; ok && now.Sub(last) < cool {
 		return false
 	}
-	a.fired[key] = now
+	a.fired[string(k)] = now
 	return true
 }
 

@@ -151,6 +151,13 @@ func TestHashCoversEveryField(t *testing.T) {
 	if Hash(&r) != h {
 		t.Error("Hash depends on the Hash field")
 	}
+	// The chain's hashes never change for a record already written.
+	if want := "62d48a9efd503d69a0966e007d91bdd164d2f4b15d5c16bd44cb31e597f8625c"; h != want || hashRecorded(&base) != want {
+		t.Errorf("hash %s (recorded %s), want %s as it always was", h, hashRecorded(&base), want)
+	}
+	if n := testing.AllocsPerRun(20, func() { hashRecorded(&base) }); n > 1 {
+		t.Errorf("hashing a record: %v allocations, want 1 (its hex string)", n)
+	}
 }
 
 func TestAlerts(t *testing.T) {
@@ -192,6 +199,18 @@ func TestAlerts(t *testing.T) {
 	a.SpendString(ctx, "u1", "0.01")
 	if len(got) != 1 || got[0].Kind != AlertSpendingSpike || !got[0].Amount.Equal(decimal.RequireFromString("500")) {
 		t.Fatalf("alerts = %+v, want spending spike of 500", got)
+	}
+	a.SpendString(ctx, "u1", "5.00") // within cooldown: no repeat
+	if len(got) != 1 {
+		t.Fatalf("repeat spending alert within cooldown: %+v", got)
+	}
+	if n := testing.AllocsPerRun(20, func() { a.shouldFire(AlertSpendingSpike, "u1", now, time.Hour) }); n != 0 {
+		t.Errorf("an alert in its cooldown: %v allocations, want none", n)
+	}
+	now = now.Add(2 * time.Hour) // cooldown over: the spike alerts again
+	a.SpendString(ctx, "u1", "600.00")
+	if len(got) != 2 || got[1].Key != "u1" {
+		t.Fatalf("alerts = %+v, want a second spending spike", got)
 	}
 }
 
@@ -264,6 +283,34 @@ func BenchmarkRecordToolCall(b *testing.B) {
 		}
 		if err := l.Record(context.Background(), tool); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestSpendingThresholdAtAnyScale: the threshold compares by value whatever
+// the decimal places of the spending and the threshold.
+func TestSpendingThresholdAtAnyScale(t *testing.T) {
+	for _, tc := range []struct {
+		threshold string
+		spends    []string
+		alerts    bool
+	}{
+		{"500", []string{"499.99"}, false},
+		{"500", []string{"499.99", "0.01"}, true},
+		{"500", []string{"499.999", "0.0009"}, false},
+		{"500", []string{"499.999", "0.001"}, true},
+		{"500.005", []string{"500"}, false},
+		{"500.005", []string{"500.01"}, true},
+		{"5E2", []string{"250", "250.00"}, true},
+		{"0.5", []string{"0.25", "0.2", "0.0499"}, false},
+	} {
+		fired := false
+		a := NewAlerter(AlertConfig{Now: fixedNow, SpendingThreshold: decimal.RequireFromString(tc.threshold)}, func(context.Context, Alert) { fired = true })
+		for _, s := range tc.spends {
+			a.SpendString(context.Background(), "u1", s)
+		}
+		if fired != tc.alerts {
+			t.Errorf("threshold %s, spending %v: alerted %v, want %v", tc.threshold, tc.spends, fired, tc.alerts)
 		}
 	}
 }

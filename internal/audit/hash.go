@@ -57,7 +57,9 @@ func hashWith[S string | []byte](r *store.AuditRecord, args S) string {
 	b = appendField(b, r.UserAgent)
 	b = appendField(b, r.PrevHash)
 	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+	var digest [2 * sha256.Size]byte
+	hex.Encode(digest[:], sum[:]) // on the stack: only the string is allocated
+	return string(digest[:])
 }
 
 // appendField appends s with its length as 8 big-endian bytes before it.

@@ -4,8 +4,10 @@
 package money
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -34,41 +36,82 @@ func MustParse(s, currency string) Money {
 }
 
 // String renders "45.20 USD".
-func (m Money) String() string { return m.Amount.StringFixed(2) + " " + m.Currency }
+func (m Money) String() string {
+	var buf [48]byte
+	b := append(AppendFixed(buf[:0], m.Amount), ' ')
+	return string(append(b, m.Currency...))
+}
+
+// Fixed renders the amount alone with two decimals: "45.20".
+func (m Money) Fixed() string {
+	var buf [32]byte
+	return string(AppendFixed(buf[:0], m.Amount))
+}
+
+// AppendFixed appends d as d.StringFixed(2) renders it ("45.20"), without
+// allocating for amounts of up to 16 digits with at most two decimals.
+func AppendFixed(b []byte, d decimal.Decimal) []byte {
+	exp := d.Exponent()
+	if exp < -2 || exp > 0 || d.NumDigits() > 16 {
+		return append(b, d.StringFixed(2)...)
+	}
+	cents := d.CoefficientInt64()
+	switch exp {
+	case 0:
+		cents *= 100
+	case -1:
+		cents *= 10
+	}
+	if cents < 0 {
+		b = append(b, '-')
+		cents = -cents
+	}
+	b = strconv.AppendInt(b, cents/100, 10)
+	return append(b, '.', byte('0'+cents/10%10), byte('0'+cents%10))
+}
 
 // Format renders the amount for a person: "$45.20", "€30.00", "45.20 CHF".
 func (m Money) Format() string {
-	amt := m.Amount.StringFixed(2)
-	neg := strings.HasPrefix(amt, "-")
-	amt = groupThousands(strings.TrimPrefix(amt, "-"))
-	sign := ""
-	if neg {
-		sign = "-"
+	var buf [48]byte
+	return string(m.AppendFormat(buf[:0]))
+}
+
+// AppendFormat appends the amount as Format renders it.
+func (m Money) AppendFormat(b []byte) []byte {
+	var buf [48]byte
+	amt := AppendFixed(buf[:0], m.Amount)
+	if len(amt) > 0 && amt[0] == '-' {
+		b = append(b, '-')
+		amt = amt[1:]
 	}
-	if sym, ok := symbols[m.Currency]; ok {
-		return sign + sym + amt
+	sym, ok := symbols[m.Currency]
+	if ok {
+		b = append(b, sym...)
 	}
-	return sign + amt + " " + m.Currency
+	b = appendGrouped(b, amt)
+	if !ok {
+		b = append(append(b, ' '), m.Currency...)
+	}
+	return b
 }
 
 var symbols = map[string]string{
 	"USD": "$", "AUD": "A$", "CAD": "C$", "NZD": "NZ$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "MXN": "MX$",
 }
 
-func groupThousands(s string) string {
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
+// appendGrouped appends the decimal number s with commas between thousands.
+func appendGrouped(b, s []byte) []byte {
+	intPart := s
+	if i := bytes.IndexByte(s, '.'); i >= 0 {
+		intPart = s[:i]
+	}
+	for i, c := range intPart {
 		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteRune(r)
+		b = append(b, c)
 	}
-	if frac != "" {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return b.String()
+	return append(b, s[len(intPart):]...)
 }
 
 // CheckBounds reports whether m is a recordable amount (0.01 to 999,999.99).
@@ -89,7 +132,23 @@ type wire struct {
 
 // MarshalJSON writes {"amount":"45.20","currency":"USD"}.
 func (m Money) MarshalJSON() ([]byte, error) {
-	return json.Marshal(wire{Amount: m.Amount.StringFixed(2), Currency: m.Currency})
+	if !plainCode(m.Currency) {
+		return json.Marshal(wire{Amount: m.Amount.StringFixed(2), Currency: m.Currency})
+	}
+	b := make([]byte, 0, 40+len(m.Currency))
+	b = AppendFixed(append(b, `{"amount":"`...), m.Amount)
+	b = append(append(b, `","currency":"`...), m.Currency...)
+	return append(b, `"}`...), nil
+}
+
+// plainCode reports whether JSON writes code as it is (letters and digits).
+func plainCode(code string) bool {
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // UnmarshalJSON reads {"amount":"45.20","currency":"USD"}; a JSON number is refused.

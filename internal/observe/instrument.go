@@ -34,16 +34,7 @@ func (m *Metrics) toolHandler(name string, h tools.Handler) tools.Handler {
 		}
 		start := time.Now()
 		res, err := h(ctx, call)
-		outcome := string(tools.StatusOK)
-		var te *tools.Error
-		switch {
-		case errors.As(err, &te):
-			outcome = string(te.Status)
-		case err != nil:
-			outcome = string(tools.StatusFailed)
-		case res != nil && res.Status != "":
-			outcome = string(res.Status)
-		}
+		outcome := toolOutcome(res, err)
 		if span.IsRecording() {
 			if err != nil {
 				span.SetStatus(codes.Error, outcome)
@@ -53,6 +44,21 @@ func (m *Metrics) toolHandler(name string, h tools.Handler) tools.Handler {
 		m.ObserveTool(name, outcome, time.Since(start))
 		return res, err
 	}
+}
+
+// toolOutcome is the outcome label of a handler's answer.
+func toolOutcome(res *tools.Result, err error) string {
+	if err != nil {
+		var te *tools.Error // declared here, so a call without error allocates nothing for it
+		if errors.As(err, &te) {
+			return string(te.Status)
+		}
+		return string(tools.StatusFailed)
+	}
+	if res != nil && res.Status != "" {
+		return string(res.Status)
+	}
+	return string(tools.StatusOK)
 }
 
 // Agent is the turn runner as the delivery service calls it.
@@ -83,7 +89,9 @@ func (i instrumentedAgent) Run(ctx context.Context, in agent.Input, emit agent.E
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "turn failed")
 	}
-	span.SetAttributes(attribute.String("pam.source", source), attribute.Bool("pam.degraded", degraded))
+	if span.IsRecording() { // the attributes' slice is not built for nothing
+		span.SetAttributes(attribute.String("pam.source", source), attribute.Bool("pam.degraded", degraded))
+	}
 	i.m.ObserveTurn(source, degraded, time.Since(start))
 	return out, err
 }

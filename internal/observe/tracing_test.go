@@ -2,7 +2,13 @@ package observe
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"slices"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -52,5 +58,60 @@ func TestToolSpanNestsUnderTurn(t *testing.T) {
 	root, child := byName["turn"], byName["tool get_weather"]
 	if root == nil || child == nil || child.Parent().SpanID() != root.SpanContext().SpanID() {
 		t.Fatalf("spans %v: the tool span is not the turn's child", spans)
+	}
+	if got := attrs(root); got["pam.source"] != "rules" || got["pam.degraded"] != "false" {
+		t.Errorf("turn span attributes %v", got)
+	}
+	if got := attrs(child); got["pam.outcome"] != "ok" || got["pam.tool"] != "get_weather" {
+		t.Errorf("tool span attributes %v", got)
+	}
+}
+
+func attrs(s sdktrace.ReadOnlySpan) map[string]string {
+	out := map[string]string{}
+	for _, kv := range s.Attributes() {
+		out[string(kv.Key)] = kv.Value.Emit()
+	}
+	return out
+}
+
+// TestToolOutcomes: the tool latency histogram is labelled with the status
+// of a tool's *tools.Error (wrapped or not), failed for any other error, and
+// otherwise the result's status, ok when it has none.
+func TestToolOutcomes(t *testing.T) {
+	m := NewMetrics()
+	for _, tc := range []struct {
+		res *tools.Result
+		err error
+	}{
+		{&tools.Result{}, nil},
+		{&tools.Result{Status: tools.StatusPartial}, nil},
+		{nil, fmt.Errorf("wrapped: %w", tools.Fail(tools.StatusNoResults, "none"))},
+		{nil, errors.New("boom")},
+	} {
+		h := m.toolHandler("t", func(context.Context, *tools.Call) (*tools.Result, error) { return tc.res, tc.err })
+		_, _ = h(context.Background(), &tools.Call{})
+	}
+	ch := make(chan prometheus.Metric, 16)
+	m.toolLatency.Collect(ch)
+	close(ch)
+	var got []string
+	for metric := range ch {
+		var pb dto.Metric
+		if err := metric.Write(&pb); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range pb.GetLabel() {
+			if l.GetName() == "outcome" {
+				got = append(got, l.GetValue())
+			}
+		}
+	}
+	slices.Sort(got)
+	if want := []string{"failed", "no_results", "ok", "partial"}; !slices.Equal(got, want) {
+		t.Errorf("outcomes %v, want %v", got, want)
+	}
+	if n := testing.AllocsPerRun(20, func() { _ = toolOutcome(&tools.Result{}, nil) }); n != 0 {
+		t.Errorf("outcome of a call without error: %v allocations", n)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -121,6 +120,9 @@ func (c *callAudits) add(a Auditor, r store.AuditRecord) bool {
 	defer c.mu.Unlock()
 	if c.done {
 		return false
+	}
+	if c.recs == nil {
+		c.recs = make([]store.AuditRecord, 0, 2) // room for the call's own row, appended at the end
 	}
 	c.recs = append(c.recs, r)
 	return true
@@ -328,8 +330,14 @@ func appendStringMap(b []byte, m map[string]string) []byte {
 	if m == nil {
 		return append(b, "null"...)
 	}
+	var scratch [8]string // a calculation's inputs are few: keep their keys off the heap
+	keys := scratch[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	b = append(b, '{')
-	for i, k := range slices.Sorted(maps.Keys(m)) {
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -174,34 +174,40 @@ func (e *Executor) attempt(ctx context.Context, tool *Tool, call *Call) (*Result
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	type outcome struct {
-		res *Result
-		err error
-	}
-	done := make(chan outcome, 1)
-	c := *call
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				e.opts.Logger.ErrorContext(ctx, "tool handler panic", "tool", tool.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-				done <- outcome{err: errPanic}
-			}
-		}()
-		r, err := tool.Handler(ctx, &c)
-		done <- outcome{r, err}
-	}()
+	h := &handlerRun{call: *call, done: make(chan struct{})}
+	go h.run(ctx, e.opts.Logger, tool)
 	select {
-	case o := <-done:
-		if o.err != nil && errors.Is(o.err, context.DeadlineExceeded) && ctx.Err() != nil {
+	case <-h.done:
+		if h.err != nil && errors.Is(h.err, context.DeadlineExceeded) && ctx.Err() != nil {
 			return nil, errTimeout
 		}
-		return o.res, o.err
+		return h.res, h.err
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, errTimeout
 		}
 		return nil, ctx.Err()
 	}
+}
+
+// handlerRun is one run of a handler, on its own copy of the call. Its
+// outcome is read only after done is closed; an abandoned run's never is.
+type handlerRun struct {
+	call Call
+	res  *Result
+	err  error
+	done chan struct{}
+}
+
+func (h *handlerRun) run(ctx context.Context, log *slog.Logger, tool *Tool) {
+	defer close(h.done)
+	defer func() {
+		if p := recover(); p != nil {
+			log.ErrorContext(ctx, "tool handler panic", "tool", tool.Name, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			h.res, h.err = nil, errPanic
+		}
+	}()
+	h.res, h.err = tool.Handler(ctx, &h.call)
 }
 
 var (

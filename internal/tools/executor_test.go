@@ -120,8 +120,14 @@ func TestUserIDAlwaysFromCall(t *testing.T) {
 	if res.Status != StatusOK {
 		t.Fatalf("status %s: %s", res.Status, res.Error)
 	}
-	data := res.Data.(map[string]any)
-	if data["user"] != "u1" || strings.Contains(string(data["args"].(json.RawMessage)), "victim") {
+	var data struct {
+		User string          `json:"user"`
+		Args json.RawMessage `json:"args"`
+	}
+	if err := json.Unmarshal(res.Data.(json.RawMessage), &data); err != nil {
+		t.Fatal(err)
+	}
+	if data.User != "u1" || strings.Contains(string(data.Args), "victim") {
 		t.Fatalf("handler saw %v", data)
 	}
 	rec := aud.all()[0]

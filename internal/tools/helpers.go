@@ -85,6 +85,11 @@ func (c *Call) Format(d decimal.Decimal) string {
 // DayText renders a day for a summary ("Nov 24"; with the year when not this year).
 func (c *Call) DayText(day string) string { return FormatDay(day, c.LocalNow().Year()) }
 
+// AppendDayText appends day as DayText renders it.
+func (c *Call) AppendDayText(b []byte, day string) []byte {
+	return AppendDay(b, day, c.LocalNow().Year())
+}
+
 // Reload returns a UIAction telling clients to refresh after a write.
 func Reload(kind, entityType, id, title string) UIAction {
 	return UIAction{Type: kind, EntityID: id, EntityType: entityType, EntityTitle: title}

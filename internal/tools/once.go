@@ -128,6 +128,8 @@ func (e *Executor) replay(ctx context.Context, call *Call) (Result, bool) {
 		return Result{}, false
 	}
 	var k keptResult
+	var data json.RawMessage
+	k.Data = &data // the kept data is replayed as it was kept, byte for byte
 	if err := json.Unmarshal(raw, &k); err != nil {
 		e.opts.Logger.ErrorContext(ctx, "kept tool result unreadable", "tool", call.Tool, "err", err)
 		return Result{}, false
@@ -135,6 +137,10 @@ func (e *Executor) replay(ctx context.Context, call *Call) (Result, bool) {
 	call.replayed = true
 	res := k.Result
 	res.UIActions, res.Banner = k.UIActions, k.Banner
+	res.Data = nil // none kept, or null
+	if data != nil {
+		res.Data = data
+	}
 	return res, true
 }
 

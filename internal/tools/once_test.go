@@ -52,6 +52,13 @@ func newOnceFixture(t *testing.T) *onceFixture {
 			}
 			return &tools.Result{Summary: "Logged.", Cost: "12.50", UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", "e1", "food")}}, nil
 		}})
+	reg.MustRegister(tools.Tool{Name: "data_thing", Description: "data", Parameters: params, Writes: true,
+		Handler: func(ctx context.Context, c *tools.Call) (*tools.Result, error) {
+			if err := write(ctx, c); err != nil {
+				return nil, err
+			}
+			return &tools.Result{Data: map[string]any{"n": json.Number("12345678901234567890.5"), "note": "<ok>"}}, nil
+		}})
 	reg.MustRegister(tools.Tool{Name: "half_thing", Description: "half", Parameters: params, Writes: true,
 		Handler: func(ctx context.Context, c *tools.Call) (*tools.Result, error) {
 			if err := write(ctx, c); err != nil {
@@ -126,6 +133,23 @@ func TestTurnRerunReplaysDataChange(t *testing.T) {
 	}
 	if _, err := f.st.ToolResult(ctx, f.turn.ID, "log_thing#1"); !store.IsNotFound(err) {
 		t.Fatalf("kept result after the turn completed: %v", err)
+	}
+}
+
+// A replayed result's data is the kept JSON byte for byte: numbers beyond a
+// float64 are not rounded on the way back.
+func TestReplayKeepsDataExact(t *testing.T) {
+	f := newOnceFixture(t)
+	ctx := context.Background()
+	first := f.exec.Execute(ctx, f.call("data_thing", false))
+	again := f.exec.Execute(ctx, f.call("data_thing", true))
+	want, _ := json.Marshal(first)
+	got, _ := json.Marshal(again)
+	if first.Status != tools.StatusOK || string(got) != string(want) || f.runs.Load() != 1 {
+		t.Fatalf("replayed %s, first %s (%d runs)", got, want, f.runs.Load())
+	}
+	if _, ok := again.Data.(json.RawMessage); !ok {
+		t.Errorf("replayed data is %T, want the kept json.RawMessage", again.Data)
 	}
 }
 

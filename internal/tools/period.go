@@ -106,14 +106,20 @@ func (r DayRange) Instants(loc *time.Location) (time.Time, time.Time) {
 
 // FormatDay renders "2026-11-24" as "Nov 24" (with the year when it is not thisYear).
 func FormatDay(day string, thisYear int) string {
+	var buf [32]byte
+	return string(AppendDay(buf[:0], day, thisYear))
+}
+
+// AppendDay appends day as FormatDay renders it.
+func AppendDay(b []byte, day string, thisYear int) []byte {
 	t, err := time.Parse(DayLayout, day)
 	if err != nil {
-		return day
+		return append(b, day...)
 	}
 	if t.Year() != thisYear {
-		return t.Format("Jan 2, 2006")
+		return t.AppendFormat(b, "Jan 2, 2006")
 	}
-	return t.Format("Jan 2")
+	return t.AppendFormat(b, "Jan 2")
 }
 
 func labelRange(from, to string, year int) string {

@@ -49,7 +49,9 @@ var sanityBounds = map[string]bound{
 
 // checkResult validates res.Data against the tool's result schema and the
 // sanity bounds. A bad top-level value fails the call; bad list items are
-// dropped and the result marked partial.
+// dropped and the result marked partial. Data that passes is replaced by its
+// JSON as checked (a json.RawMessage): what the model reads and what a rerun
+// replays is exactly what passed, and it is encoded once.
 func (e *Executor) checkResult(ctx context.Context, tool *Tool, res Result) Result {
 	if res.Data == nil || (res.Status != StatusOK && res.Status != StatusPartial) {
 		return res
@@ -64,6 +66,7 @@ func (e *Executor) checkResult(ctx context.Context, tool *Tool, res Result) Resu
 		return failed(StatusFailed, "The tool returned data in an unexpected shape.")
 	}
 	if quickSane(raw) {
+		res.Data = json.RawMessage(raw)
 		return res
 	}
 	var v any
@@ -77,6 +80,7 @@ func (e *Executor) checkResult(ctx context.Context, tool *Tool, res Result) Resu
 		e.opts.Logger.ErrorContext(ctx, "tool result failed sanity checks", "tool", tool.Name, "problem", bad)
 		return failed(StatusFailed, "The tool returned implausible values ("+bad+"), so I did not use them.")
 	}
+	res.Data = json.RawMessage(raw)
 	if dropped > 0 {
 		res.Data = cleaned
 		res.Status = StatusPartial

@@ -2,8 +2,10 @@ package tools
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -95,5 +97,30 @@ func addResultSeeds(f *testing.F) {
 	}
 	for _, s := range strings.Split(string(b), "\n") {
 		f.Add(s)
+	}
+}
+
+// countingData encodes differently each time it is marshalled.
+type countingData struct{ n *int }
+
+func (d countingData) MarshalJSON() ([]byte, error) {
+	*d.n++
+	return []byte(`{"lat":1,"encoding":` + strconv.Itoa(*d.n) + `}`), nil
+}
+
+// TestCheckedDataIsWhatPassed: a result's data is encoded once, by the
+// check, and every later reader (the model, a kept result) gets those bytes.
+func TestCheckedDataIsWhatPassed(t *testing.T) {
+	var n int
+	e, _ := newTestExecutor(t, Tool{Name: "counted", Handler: func(context.Context, *Call) (*Result, error) {
+		return &Result{Data: countingData{&n}}, nil
+	}})
+	res := e.Execute(context.Background(), userCall("counted", `{}`))
+	body, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"status":"ok","data":{"lat":1,"encoding":1}}`; string(body) != want || n != 1 {
+		t.Errorf("result %s after %d encodings, want %s after 1", body, n, want)
 	}
 }

@@ -69,17 +69,19 @@ func (w *quickWalker) value(parent string) bool {
 func (w *quickWalker) object(parent string) bool {
 	return w.container('}', func() bool {
 		key, ok := w.key()
-		if !ok {
-			return false
-		}
-		w.space()
-		if w.peek() != ':' {
-			return false
-		}
-		w.pos++
-		w.space()
-		return w.member(key, parent)
+		return ok && w.colon() && w.member(key, parent)
 	})
+}
+
+// colon steps over the ':' after an object key and the space around it.
+func (w *quickWalker) colon() bool {
+	w.space()
+	if w.peek() != ':' {
+		return false
+	}
+	w.pos++
+	w.space()
+	return true
 }
 
 func (w *quickWalker) array(parent string) bool {

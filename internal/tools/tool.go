@@ -126,7 +126,8 @@ type UIAction struct {
 	EntityTitle string `json:"entity_title,omitempty"`
 }
 
-// Result is what a tool returns; Data goes to the model as JSON.
+// Result is what a tool returns; Data goes to the model as JSON. A result
+// the executor checked carries that JSON in Data, as a json.RawMessage.
 type Result struct {
 	Status     Status     `json:"status"`
 	Data       any        `json:"data,omitempty"`

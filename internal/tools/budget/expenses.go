@@ -72,6 +72,12 @@ type expenseArgs struct {
 	Last        bool    `json:"last"`
 }
 
+// expenseData is an expense tool's result data, {"expense":{…}}: a struct
+// of one pointer goes into Result.Data without allocating, as a map would.
+type expenseData struct {
+	Expense *store.Expense `json:"expense"`
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -79,13 +85,17 @@ func deref(s *string) string {
 	return *s
 }
 
-// describe renders "$45.20 fuel expense at Shell on Nov 24".
-func describe(c *tools.Call, e *store.Expense) string {
-	s := e.Amount.Format() + " " + e.Category + " expense"
+// describe renders "$45.20 fuel expense at Shell on Nov 24" between prefix
+// and suffix, building the sentence in one buffer.
+func describe(prefix string, c *tools.Call, e *store.Expense, suffix string) string {
+	var buf [160]byte
+	b := e.Amount.AppendFormat(append(buf[:0], prefix...))
+	b = append(append(append(b, ' '), e.Category...), " expense"...)
 	if e.Merchant != "" {
-		s += " at " + e.Merchant
+		b = append(append(b, " at "...), e.Merchant...)
 	}
-	return s + " on " + c.DayText(e.Date)
+	b = c.AppendDayText(append(b, " on "...), e.Date)
+	return string(append(b, suffix...))
 }
 
 func (svc *service) createExpense(ctx context.Context, c *tools.Call) (*tools.Result, error) {
@@ -122,10 +132,10 @@ func (svc *service) createExpense(ctx context.Context, c *tools.Call) (*tools.Re
 		title += " at " + e.Merchant
 	}
 	return &tools.Result{
-		Data:      map[string]any{"expense": e},
-		Summary:   "Logged " + describe(c, e) + ".",
+		Data:      expenseData{e},
+		Summary:   describe("Logged ", c, e, "."),
 		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, title)},
-		Cost:      e.Amount.Amount.StringFixed(2),
+		Cost:      e.Amount.Fixed(),
 	}, nil
 }
 
@@ -170,8 +180,8 @@ func (svc *service) updateExpense(ctx context.Context, c *tools.Call) (*tools.Re
 	}
 	svc.ledger.Calc(ctx, c, "update_expense", map[string]string{"expense_id": e.ID, "before": before.String()}, e.Amount.String())
 	return &tools.Result{
-		Data:      map[string]any{"expense": e},
-		Summary:   "Updated the expense: now " + describe(c, e) + ".",
+		Data:      expenseData{e},
+		Summary:   describe("Updated the expense: now ", c, e, "."),
 		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, e.Category)},
 	}, nil
 }
@@ -216,7 +226,7 @@ func (svc *service) prepareDeleteExpense(ctx context.Context, c *tools.Call) (st
 		return "", fmt.Errorf("encode args: %w", err)
 	}
 	c.Args = raw
-	return "Delete the " + describe(c, e) + "?", nil
+	return describe("Delete the ", c, e, "?"), nil
 }
 
 func (svc *service) deleteExpense(ctx context.Context, c *tools.Call) (*tools.Result, error) {
@@ -237,7 +247,7 @@ func (svc *service) deleteExpense(ctx context.Context, c *tools.Call) (*tools.Re
 	svc.ledger.Calc(ctx, c, "delete_expense", map[string]string{"expense_id": e.ID, "amount": e.Amount.String()}, "deleted")
 	return &tools.Result{
 		Data:      map[string]any{"deleted_id": e.ID},
-		Summary:   "Deleted the " + describe(c, e) + ".",
+		Summary:   describe("Deleted the ", c, e, "."),
 		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, e.Category)},
 	}, nil
 }

@@ -1,0 +1,96 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/pamtravel/pam/internal/store"
+)
+
+// skipAllocationCounts skips a test of allocation counts where they differ.
+func skipAllocationCounts(t *testing.T) {
+	if raceEnabled || testing.CoverMode() != "" {
+		t.Skip("allocation counts differ under the race detector and coverage")
+	}
+}
+
+// createExpenseSchema is create_expense's parameters schema, the first of
+// testdata/args_schemas.txt (toolstest keeps it the real one).
+func createExpenseSchema(t testing.TB) json.RawMessage {
+	t.Helper()
+	b, err := os.ReadFile("testdata/args_schemas.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return json.RawMessage(splitLines(string(b))[0])
+}
+
+// TestHotPathAllocations holds the per-call work of the tool path to its
+// allocation counts: each of these runs on every tool call.
+func TestHotPathAllocations(t *testing.T) {
+	skipAllocationCounts(t)
+	quick := compileQuickArgs(createExpenseSchema(t))
+	args := []byte(`{"amount":"12.25","category":"groceries","merchant":"Walmart"}`)
+	inputs := map[string]string{"amount": "12.25", "currency": "USD"}
+	tests := []struct {
+		name string
+		max  float64
+		run  func()
+	}{
+		{"quick argument check", 0, func() { quick.accepts(args) }},
+		{"ledger args", 1, func() { ledgerArgs("create_expense", inputs, "12.25 USD") }},
+	}
+	for _, tc := range tests {
+		if got := testing.AllocsPerRun(100, tc.run); got > tc.max {
+			t.Errorf("%s: %v allocations, want at most %v", tc.name, got, tc.max)
+		}
+	}
+}
+
+func TestLedgerArgsManyInputs(t *testing.T) {
+	inputs := map[string]string{}
+	for i := range 20 {
+		inputs["k"+strconv.Itoa(i)] = strconv.Itoa(i * i)
+	}
+	got := ledgerArgs("sum", inputs, "1")
+	if want := mustJSON(map[string]any{"tool": "sum", "inputs": inputs, "result": "1"}); string(got) != string(want) {
+		t.Errorf("ledgerArgs\n got %s\nwant %s", got, want)
+	}
+}
+
+type discardAuditor struct{}
+
+func (discardAuditor) Record(context.Context, store.AuditRecord) error      { return nil }
+func (discardAuditor) RecordAll(context.Context, []store.AuditRecord) error { return nil }
+
+// TestExecuteAllocations bounds a whole tool call through the executor
+// (arguments checked against create_expense's schema, a ledger row, the
+// result checked and audited): a regression to decoding the arguments for
+// the schema library, or re-encoding the result, shows here.
+func TestExecuteAllocations(t *testing.T) {
+	skipAllocationCounts(t)
+	reg := NewRegistry()
+	ledger := NewLedger(discardAuditor{})
+	reg.MustRegister(Tool{Name: "create_expense", Description: "x", Parameters: createExpenseSchema(t),
+		Handler: func(ctx context.Context, c *Call) (*Result, error) {
+			ledger.Calc(ctx, c, "create_expense", map[string]string{"amount": "12.25", "currency": "USD"}, "12.25 USD")
+			return &Result{Data: struct {
+				Amount string `json:"amount"`
+			}{"12.25"}, Summary: "Logged."}, nil
+		}})
+	e := NewExecutor(reg, ExecutorOptions{Auditor: discardAuditor{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	call := userCall("create_expense", `{"amount":"12.25","category":"groceries","merchant":"Walmart"}`)
+	ctx := context.Background()
+	if res := e.Execute(ctx, call); res.Status != StatusOK {
+		t.Fatalf("status %s: %s", res.Status, res.Error)
+	}
+	const max = 18 // 16 at the time of writing; about 50 with the arguments decoded for the schema library
+	if n := testing.AllocsPerRun(50, func() { e.Execute(ctx, call) }); n > max {
+		t.Errorf("one tool call: %v allocations, want at most %d", n, max)
+	}
+}
