@@ -36,7 +36,10 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 	if err != nil {
 		return nil, nil, err
 	}
-	req.Messages = append(history, llm.Message{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: in.Text}}})
+	// Room for the new message and a round of tool calls and results, which
+	// the loop appends.
+	req.Messages = append(make([]llm.Message, 0, len(history)+3), history...)
+	req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: in.Text}}})
 	notes = append(notes, a.fitWindow(req)...)
 	return req, notes, nil
 }
