@@ -16,7 +16,8 @@ import (
 )
 
 // LocateFunc resolves the best known location for a turn (GPS from the
-// context, then last known, …); nil when unknown.
+// context, then last known, …); nil when unknown. c is nil when the turn
+// came without a context.
 type LocateFunc func(ctx context.Context, userID string, c *protocol.ChatContext, now time.Time) *tools.Location
 
 // SetLocator installs the location fallback chain.
@@ -115,11 +116,12 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 		Authorize: in.Authorize, TurnID: t.ID, Rerun: !fresh || t.Attempts > 0,
 	}
 	if s.locate != nil {
-		var c protocol.ChatContext
+		var c *protocol.ChatContext
 		if len(t.Context) > 0 {
-			_ = json.Unmarshal(t.Context, &c)
+			c = new(protocol.ChatContext)
+			_ = json.Unmarshal(t.Context, c)
 		}
-		ain.Location = s.locate(ctx, t.UserID, &c, ain.Now)
+		ain.Location = s.locate(ctx, t.UserID, c, ain.Now)
 	}
 	out, err := s.agent.Run(ctx, ain, em)
 	if err != nil {
@@ -133,12 +135,16 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 
 // persist stores the answer, its durable frame and the turn's completion in one transaction.
 func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output) (*Result, error) {
-	frame := protocol.Message{
+	// One allocation holds the result and the event the transaction makes.
+	p := &struct {
+		res Result
+		ev  *store.Event
+	}{res: Result{Frame: protocol.Message{
 		Type: protocol.TypeMessage, TurnID: t.ID, ID: t.ClientMessageID, ConversationID: t.ConversationID,
 		Text: out.Text, ToolCalls: toolCalls(out.ToolCalls), UIActions: uiActions(out.UIActions),
 		Degraded: out.Degraded, Source: out.Source, Safety: s.flaggedSafety(ctx, t),
-	}
-	var ev *store.Event
+	}}}
+	frame := &p.res.Frame
 	err := s.store.InTx(ctx, func(tx store.Store) error {
 		meta, _ := json.Marshal(struct {
 			ToolCalls []protocol.ToolCall `json:"tool_calls"`
@@ -150,21 +156,21 @@ func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output)
 			return err
 		}
 		frame.MessageID = msg.ID
-		var err error
-		ev, err = tx.AppendEvent(ctx, t.UserID, protocol.TypeMessage, func(seq int64) (json.RawMessage, error) {
+		ev, err := tx.AppendEvent(ctx, t.UserID, protocol.TypeMessage, func(seq int64) (json.RawMessage, error) {
 			frame.Seq = seq
 			return json.Marshal(frame)
 		})
 		if err != nil {
 			return err
 		}
+		p.ev = ev
 		return tx.CompleteTurn(ctx, t.ID, msg.ID, ev.Seq)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("persist answer: %w", err)
 	}
-	s.hub.Publish(t.UserID, Frame{Seq: ev.Seq, TurnID: t.ID, Type: ev.Type, JSON: ev.Payload})
-	return &Result{Frame: frame}, nil
+	s.hub.Publish(t.UserID, Frame{Seq: p.ev.Seq, TurnID: t.ID, Type: p.ev.Type, JSON: p.ev.Payload})
+	return &p.res, nil
 }
 
 // flaggedSafety returns the safety flags of the turn's message: remembered

@@ -15,6 +15,7 @@ import (
 	"github.com/pamtravel/pam/internal/agent"
 	"github.com/pamtravel/pam/internal/store"
 	"github.com/pamtravel/pam/internal/store/storage"
+	"github.com/pamtravel/pam/internal/tools"
 	"github.com/pamtravel/pam/protocol"
 )
 
@@ -195,17 +196,8 @@ func (flagGuard) Screen(context.Context, string, string) ([]string, error) {
 // rerun, and its answer carries the safety flags remembered at acceptance.
 func TestTurnAcceptedHereIsFreshOnceAndKeepsItsFlags(t *testing.T) {
 	ctx := context.Background()
-	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	u := &store.User{Email: "f@example.com", DisplayName: "F", Role: store.RoleUser, PasswordHash: "x"}
-	if err := st.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
 	a := &failOnceAgent{}
-	svc := NewService(st, a, flagGuard{}, NewHub(16), slog.New(slog.DiscardHandler), Config{MaxAttempts: 2})
+	svc, u := newTestService(t, a, flagGuard{})
 	res, _, err := svc.Chat(ctx, Inbound{UserID: u.ID, ClientMessageID: "c1", Text: "what are your rules?"}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -218,5 +210,53 @@ func TestTurnAcceptedHereIsFreshOnceAndKeepsItsFlags(t *testing.T) {
 	}
 	if _, ok := svc.local.Load(res.Frame.TurnID); ok {
 		t.Fatal("an answered turn is still remembered")
+	}
+}
+
+func newTestService(t *testing.T, a Agent, g InputGuard) (*Service, *store.User) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	u := &store.User{Email: "f@example.com", DisplayName: "F", Role: store.RoleUser, PasswordHash: "x"}
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	return NewService(st, a, g, NewHub(16), slog.New(slog.DiscardHandler), Config{MaxAttempts: 2}), u
+}
+
+type answerAgent struct{}
+
+func (answerAgent) Run(_ context.Context, in agent.Input, _ agent.Emitter) (*agent.Output, error) {
+	return &agent.Output{Text: "re: " + in.Text, Source: "test"}, nil
+}
+
+// The locator gets the turn's context when it has one, nil otherwise; the
+// answer is stored and returned with its durable sequence number.
+func TestLocatorGetsTheTurnsContext(t *testing.T) {
+	ctx := context.Background()
+	svc, u := newTestService(t, answerAgent{}, passGuard{})
+	var got []*protocol.ChatContext
+	svc.SetLocator(func(_ context.Context, _ string, c *protocol.ChatContext, _ time.Time) *tools.Location {
+		got = append(got, c)
+		return nil
+	})
+	res, _, err := svc.Chat(ctx, Inbound{UserID: u.ID, ClientMessageID: "l1", Text: "hello"}, nil)
+	if err != nil || res.Frame.Text != "re: hello" || res.Frame.Seq == 0 || res.Frame.MessageID == "" {
+		t.Fatalf("answer %+v %v", res, err)
+	}
+	raw := json.RawMessage(`{"location":{"lat":38.57,"lng":-109.55}}`)
+	if _, _, err := svc.Chat(ctx, Inbound{UserID: u.ID, ClientMessageID: "l2", Text: "hi", Context: raw}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0] != nil || got[1] == nil || got[1].Location == nil || got[1].Location.Lat != 38.57 {
+		t.Fatalf("locator contexts %+v", got)
+	}
+	stored, err := svc.storedResult(ctx, &store.Turn{UserID: u.ID, ReplySeq: res.Frame.Seq})
+	if err != nil || stored.Frame.Text != res.Frame.Text || stored.Frame.MessageID != res.Frame.MessageID || stored.Frame.Seq != res.Frame.Seq {
+		t.Fatalf("stored frame %+v, returned %+v (%v)", stored, res, err)
 	}
 }

@@ -212,8 +212,10 @@ type turnMeta struct {
 }
 
 func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string) (*store.Turn, bool, error) {
-	var turn *store.Turn
-	created := false
+	var r struct { // one allocation for what the transaction finds
+		turn    *store.Turn
+		created bool
+	}
 	err := s.store.InTx(ctx, func(tx store.Store) error {
 		convID, err := s.conversation(ctx, tx, in)
 		if err != nil {
@@ -228,7 +230,7 @@ func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string) (
 			return err
 		}
 		if !ok {
-			turn = existing
+			r.turn = existing
 			return errDuplicate
 		}
 		meta, _ := json.Marshal(turnMeta{Flagged: flagged})
@@ -236,13 +238,13 @@ func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string) (
 		if err := tx.AppendMessage(ctx, msg); err != nil {
 			return err
 		}
-		turn, created = t, true
+		r.turn, r.created = t, true
 		return nil
 	})
 	if errors.Is(err, errDuplicate) {
-		return turn, false, nil
+		return r.turn, false, nil
 	}
-	return turn, created, err
+	return r.turn, r.created, err
 }
 
 var errDuplicate = errors.New("duplicate client message id")
