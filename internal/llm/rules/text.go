@@ -37,8 +37,13 @@ func (b *uint128) has(i int) bool {
 // newUtterance tokenizes s: words split on spaces and sentence punctuation,
 // trailing commas, stops and colons trimmed, and "$3.45/gal" split at the slash.
 func newUtterance(s string) *utterance {
-	u := &utterance{orig: s, lower: asciiLower(s)}
-	u.toks = make([]token, 0, 16)
+	// The utterance and room for its first tokens in one allocation.
+	tu := &struct {
+		utterance
+		buf [16]token
+	}{utterance: utterance{orig: s, lower: asciiLower(s)}}
+	u := &tu.utterance
+	u.toks = tu.buf[:0]
 	l := u.lower
 	i := 0
 	for i < len(l) && len(u.toks) < maxTokens {
