@@ -182,6 +182,9 @@ type turn struct {
 	streamed bool
 	calls    []toolCount // tool calls of the turn so far, by tool
 	callsBuf [2]toolCount
+
+	toolCallsBuf [1]ToolCall       // first backing of out.ToolCalls
+	uiActionsBuf [1]tools.UIAction // first backing of out.UIActions
 }
 
 // toolCount is how many calls of a tool a turn has made.
@@ -321,7 +324,13 @@ func (t *turn) runTool(ctx context.Context, c llm.Block, key string) llm.Block {
 func (t *turn) record(name string, res *tools.Result) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.out.ToolCalls == nil { // most turns make one call: its record lives in the turn
+		t.out.ToolCalls = t.toolCallsBuf[:0]
+	}
 	t.out.ToolCalls = append(t.out.ToolCalls, ToolCall{Name: name, Status: string(res.Status)})
+	if len(res.UIActions) > 0 && t.out.UIActions == nil {
+		t.out.UIActions = t.uiActionsBuf[:0]
+	}
 	t.out.UIActions = append(t.out.UIActions, res.UIActions...)
 	if res.Banner != "" {
 		t.banners = appendUnique(t.banners, res.Banner)

@@ -309,3 +309,53 @@ func TestCallKeysCountPerToolAcrossRounds(t *testing.T) {
 		t.Fatalf("last request messages: %d", len(last.Messages))
 	}
 }
+
+// The turn's output lists every call and every UI action in order, and no
+// UI actions (nil) when no tool asked for one.
+func TestOutputRecordsCallsAndUIActions(t *testing.T) {
+	reg := tools.NewRegistry()
+	for _, name := range []string{"plain", "reloads"} {
+		reg.MustRegister(tools.Tool{
+			Name: name, Description: "a tool", Category: tools.CategoryKnowledge,
+			Parameters: json.RawMessage(`{"type":"object","properties":{}}`),
+			Handler: func(_ context.Context, c *tools.Call) (*tools.Result, error) {
+				res := &tools.Result{Status: tools.StatusOK, Summary: "ok"}
+				if c.Tool == "reloads" {
+					res.UIActions = []tools.UIAction{{Type: "reload_expenses", EntityID: c.CallKey}, {Type: "reload_budgets"}}
+				}
+				return res, nil
+			},
+		})
+	}
+	script := func(rounds ...*llm.Response) *scripted {
+		return &scripted{reply: func(n int, req *llm.Request) *llm.Response {
+			if n <= len(rounds) {
+				return rounds[n-1]
+			}
+			return text("done")
+		}}
+	}
+	exec := tools.NewExecutor(reg, tools.ExecutorOptions{})
+	out, err := agent.New(script(calls(toolUse("1", "plain", `{}`))), exec, nil, nil, nil, agent.Config{}).Run(context.Background(), input(), nil)
+	if err != nil || len(out.ToolCalls) != 1 || out.ToolCalls[0] != (agent.ToolCall{Name: "plain", Status: "ok"}) || out.UIActions != nil {
+		t.Fatalf("one plain call: %+v %v", out, err)
+	}
+	out, err = agent.New(script(calls(toolUse("1", "reloads", `{}`)), calls(toolUse("2", "plain", `{}`)), calls(toolUse("3", "reloads", `{}`))),
+		exec, nil, nil, nil, agent.Config{}).Run(context.Background(), input(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, actions []string
+	for _, c := range out.ToolCalls {
+		names = append(names, c.Name+":"+c.Status)
+	}
+	for _, a := range out.UIActions {
+		actions = append(actions, a.Type+":"+a.EntityID)
+	}
+	if got := strings.Join(names, " "); got != "reloads:ok plain:ok reloads:ok" {
+		t.Fatalf("calls %q", got)
+	}
+	if got := strings.Join(actions, " "); got != "reload_expenses:reloads#1 reload_budgets: reload_expenses:reloads#2 reload_budgets:" {
+		t.Fatalf("UI actions %q", got)
+	}
+}

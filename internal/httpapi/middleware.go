@@ -166,10 +166,14 @@ func withRequest(log *slog.Logger, metrics Metrics, report ErrorReporter) func(h
 				id = newRequestID()
 			}
 			w.Header().Set(headerRequestID, id)
-			l := &reqLog{base: log, id: id, report: report}
+			// The request's state and its status recorder in one allocation.
+			st := &struct {
+				log reqLog
+				rec statusRecorder
+			}{reqLog{base: log, id: id, report: report}, statusRecorder{ResponseWriter: w, status: http.StatusOK}}
+			l, rec := &st.log, &st.rec
 			ctx := context.WithValue(r.Context(), keyRequest, l)
 			r = r.WithContext(ctx)
-			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 			start := time.Now()
 			defer func() {
 				if p := recover(); p != nil {
