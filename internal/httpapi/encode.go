@@ -25,21 +25,30 @@ func encode(w http.ResponseWriter, status int, v any) {
 // trailing data. Errors are INVALID_INPUT naming the field where possible.
 func decode[T any](r *http.Request) (T, error) {
 	var v T
-	body, err := readBody(r.Body, r.ContentLength)
+	body, err := readJSONBody(r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return v, pamerr.New(pamerr.MessageTooLarge, "request body is larger than %d bytes", maxBody)
-		}
-		return v, pamerr.Invalid("body", "could not read the request body")
-	}
-	if !utf8.Valid(body) {
-		return v, pamerr.Invalid("body", "request body is not valid UTF-8")
+		return v, err
 	}
 	if err := json.Unmarshal(body, &v); err != nil {
 		return v, jsonError(err)
 	}
 	return v, nil
+}
+
+// readJSONBody reads a request body for decoding: bounded size, valid UTF-8.
+func readJSONBody(r *http.Request) ([]byte, error) {
+	body, err := readBody(r.Body, r.ContentLength)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, pamerr.New(pamerr.MessageTooLarge, "request body is larger than %d bytes", maxBody)
+		}
+		return nil, pamerr.Invalid("body", "could not read the request body")
+	}
+	if !utf8.Valid(body) {
+		return nil, pamerr.Invalid("body", "request body is not valid UTF-8")
+	}
+	return body, nil
 }
 
 // readBody reads all of body, refusing more than maxBody bytes with an
