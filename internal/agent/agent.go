@@ -178,7 +178,7 @@ type turn struct {
 	delta    llm.DeltaFunc // onDelta, made once for every round
 	mu       sync.Mutex
 	banners  []string
-	notices  []string    // always shown (a long conversation)
+	notices  []string // always shown (a long conversation)
 	streamed bool
 	calls    []toolCount // tool calls of the turn so far, by tool
 	callsBuf [2]toolCount
