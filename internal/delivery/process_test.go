@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/pamtravel/pam/internal/agent"
 	"github.com/pamtravel/pam/internal/store"
-	"github.com/pamtravel/pam/internal/store/storage"
 	"github.com/pamtravel/pam/internal/tools"
 	"github.com/pamtravel/pam/protocol"
 )
@@ -215,16 +213,7 @@ func TestTurnAcceptedHereIsFreshOnceAndKeepsItsFlags(t *testing.T) {
 
 func newTestService(t *testing.T, a Agent, g InputGuard) (*Service, *store.User) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	u := &store.User{Email: "f@example.com", DisplayName: "F", Role: store.RoleUser, PasswordHash: "x"}
-	if err := st.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	st, u := openTestStore(t)
 	return NewService(st, a, g, NewHub(16), slog.New(slog.DiscardHandler), Config{MaxAttempts: 2}), u
 }
 
