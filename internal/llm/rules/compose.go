@@ -16,12 +16,12 @@ import (
 // but for its data: a result with a summary is answered without it, so the
 // data is decoded (see resultData) only when needed.
 type toolResult struct {
-	Status     string          `json:"status"`
-	Summary    string          `json:"summary"`
-	Error      string          `json:"error"`
-	Stale      bool            `json:"stale"`
-	Disclaimer string          `json:"disclaimer"`
-	Partial    bool            `json:"partial"`
+	Status     string `json:"status"`
+	Summary    string `json:"summary"`
+	Error      string `json:"error"`
+	Stale      bool   `json:"stale"`
+	Disclaimer string `json:"disclaimer"`
+	Partial    bool   `json:"partial"`
 }
 
 // maxReply bounds a composed reply; tool summaries are short, data renderings may not be.
