@@ -158,7 +158,10 @@ func (a *Agent) Run(ctx context.Context, in Input, emit Emitter) (*Output, error
 	if err != nil {
 		return nil, err
 	}
-	t := &turn{agent: a, in: in, emit: emit, out: &Output{}, notices: notes}
+	t := &turn{agent: a, in: in, emit: emit, notices: notes}
+	t.out = &t.output
+	t.delta = t.onDelta
+	t.calls = t.callsBuf[:0]
 	if err := t.loop(ctx, req); err != nil {
 		return nil, err
 	}
@@ -170,12 +173,24 @@ type turn struct {
 	agent    *Agent
 	in       Input
 	emit     Emitter
-	out      *Output
+	out      *Output // &output
+	output   Output
+	delta    llm.DeltaFunc // onDelta, made once for every round
 	mu       sync.Mutex
 	banners  []string
 	notices  []string // always shown (a long conversation)
 	streamed bool
-	calls    map[string]int // tool calls of the turn so far, by tool
+	calls    []toolCount // tool calls of the turn so far, by tool
+	callsBuf [2]toolCount
+
+	toolCallsBuf [1]ToolCall       // first backing of out.ToolCalls
+	uiActionsBuf [1]tools.UIAction // first backing of out.UIActions
+}
+
+// toolCount is how many calls of a tool a turn has made.
+type toolCount struct {
+	tool string
+	n    int
 }
 
 func (t *turn) loop(ctx context.Context, req *llm.Request) error {
@@ -184,7 +199,7 @@ func (t *turn) loop(ctx context.Context, req *llm.Request) error {
 		if round == a.cfg.MaxRounds {
 			req.Tools = nil // one last call without tools: the model must answer with what it has
 		}
-		resp, err := a.model.Generate(ctx, req, t.onDelta)
+		resp, err := a.model.Generate(ctx, req, t.delta)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrNoAnswer, err)
 		}
@@ -232,13 +247,13 @@ func (t *turn) roundCapText() string {
 // runTools runs the round's calls concurrently and returns their tool_result blocks in order.
 func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
 	results := make([]llm.Block, len(calls))
+	if len(calls) == 1 { // the common case needs no goroutine
+		results[0] = t.runTool(ctx, calls[0], t.callKey(calls[0].ToolName))
+		return results
+	}
 	keys := make([]string, len(calls))
 	for i, c := range calls { // in the model's order, so a rerun names them alike
 		keys[i] = t.callKey(c.ToolName)
-	}
-	if len(calls) == 1 { // the common case needs no goroutine
-		results[0] = t.runTool(ctx, calls[0], keys[0])
-		return results
 	}
 	var wg sync.WaitGroup
 	for i, c := range calls {
@@ -256,11 +271,15 @@ func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
 // that tool came before it ("create_expense#2"), which a rerun of the turn
 // repeats even when the model words the arguments differently.
 func (t *turn) callKey(tool string) string {
-	if t.calls == nil {
-		t.calls = map[string]int{}
+	i := 0
+	for i < len(t.calls) && t.calls[i].tool != tool {
+		i++
 	}
-	t.calls[tool]++
-	return tool + "#" + strconv.Itoa(t.calls[tool])
+	if i == len(t.calls) {
+		t.calls = append(t.calls, toolCount{tool: tool})
+	}
+	t.calls[i].n++
+	return tool + "#" + strconv.Itoa(t.calls[i].n)
 }
 
 func (t *turn) runTool(ctx context.Context, c llm.Block, key string) llm.Block {
@@ -305,7 +324,13 @@ func (t *turn) runTool(ctx context.Context, c llm.Block, key string) llm.Block {
 func (t *turn) record(name string, res *tools.Result) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.out.ToolCalls == nil { // most turns make one call: its record lives in the turn
+		t.out.ToolCalls = t.toolCallsBuf[:0]
+	}
 	t.out.ToolCalls = append(t.out.ToolCalls, ToolCall{Name: name, Status: string(res.Status)})
+	if len(res.UIActions) > 0 && t.out.UIActions == nil {
+		t.out.UIActions = t.uiActionsBuf[:0]
+	}
 	t.out.UIActions = append(t.out.UIActions, res.UIActions...)
 	if res.Banner != "" {
 		t.banners = appendUnique(t.banners, res.Banner)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -258,5 +259,103 @@ func TestNearlyFullWindowIsSummarized(t *testing.T) {
 	}
 	if !strings.Contains(out.Text, "getting long") {
 		t.Errorf("no long-conversation notice in %q", out.Text)
+	}
+}
+
+// Each call is keyed by its tool and how many calls of that tool the turn
+// made before it, across rounds, so a rerun of the turn names them alike.
+func TestCallKeysCountPerToolAcrossRounds(t *testing.T) {
+	reg := tools.NewRegistry()
+	var mu sync.Mutex
+	var keys []string
+	for _, name := range []string{"ta", "tb", "tc"} {
+		reg.MustRegister(tools.Tool{
+			Name: name, Description: "record the call key", Category: tools.CategoryKnowledge,
+			Parameters: json.RawMessage(`{"type":"object","properties":{}}`),
+			Handler: func(_ context.Context, c *tools.Call) (*tools.Result, error) {
+				mu.Lock()
+				keys = append(keys, c.CallKey)
+				mu.Unlock()
+				return &tools.Result{Status: tools.StatusOK, Summary: "ok"}, nil
+			},
+		})
+	}
+	m := &scripted{reply: func(n int, req *llm.Request) *llm.Response {
+		switch n {
+		case 1:
+			return calls(toolUse("1", "ta", `{}`))
+		case 2:
+			return calls(toolUse("2", "tb", `{}`), toolUse("3", "ta", `{}`))
+		case 3:
+			return calls(toolUse("4", "tc", `{}`), toolUse("5", "ta", `{}`), toolUse("6", "tb", `{}`))
+		}
+		return text("done")
+	}}
+	a := agent.New(m, tools.NewExecutor(reg, tools.ExecutorOptions{}), nil, nil, nil, agent.Config{})
+	out, err := a.Run(context.Background(), input(), nil)
+	if err != nil || out.Text != "done" {
+		t.Fatalf("run: %+v %v", out, err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	got := append([]string(nil), keys...)
+	sort.Strings(got)
+	if want := "ta#1 ta#2 ta#3 tb#1 tb#2 tc#1"; strings.Join(got, " ") != want {
+		t.Fatalf("call keys %q, want %q", got, want)
+	}
+	// The model saw every round's messages, in order, after the user's.
+	last := m.reqs[len(m.reqs)-1]
+	if len(last.Messages) != 7 || last.Messages[0].Text() != "echo please" {
+		t.Fatalf("last request messages: %d", len(last.Messages))
+	}
+}
+
+// The turn's output lists every call and every UI action in order, and no
+// UI actions (nil) when no tool asked for one.
+func TestOutputRecordsCallsAndUIActions(t *testing.T) {
+	reg := tools.NewRegistry()
+	for _, name := range []string{"plain", "reloads"} {
+		reg.MustRegister(tools.Tool{
+			Name: name, Description: "a tool", Category: tools.CategoryKnowledge,
+			Parameters: json.RawMessage(`{"type":"object","properties":{}}`),
+			Handler: func(_ context.Context, c *tools.Call) (*tools.Result, error) {
+				res := &tools.Result{Status: tools.StatusOK, Summary: "ok"}
+				if c.Tool == "reloads" {
+					res.UIActions = []tools.UIAction{{Type: "reload_expenses", EntityID: c.CallKey}, {Type: "reload_budgets"}}
+				}
+				return res, nil
+			},
+		})
+	}
+	script := func(rounds ...*llm.Response) *scripted {
+		return &scripted{reply: func(n int, req *llm.Request) *llm.Response {
+			if n <= len(rounds) {
+				return rounds[n-1]
+			}
+			return text("done")
+		}}
+	}
+	exec := tools.NewExecutor(reg, tools.ExecutorOptions{})
+	out, err := agent.New(script(calls(toolUse("1", "plain", `{}`))), exec, nil, nil, nil, agent.Config{}).Run(context.Background(), input(), nil)
+	if err != nil || len(out.ToolCalls) != 1 || out.ToolCalls[0] != (agent.ToolCall{Name: "plain", Status: "ok"}) || out.UIActions != nil {
+		t.Fatalf("one plain call: %+v %v", out, err)
+	}
+	out, err = agent.New(script(calls(toolUse("1", "reloads", `{}`)), calls(toolUse("2", "plain", `{}`)), calls(toolUse("3", "reloads", `{}`))),
+		exec, nil, nil, nil, agent.Config{}).Run(context.Background(), input(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, actions []string
+	for _, c := range out.ToolCalls {
+		names = append(names, c.Name+":"+c.Status)
+	}
+	for _, a := range out.UIActions {
+		actions = append(actions, a.Type+":"+a.EntityID)
+	}
+	if got := strings.Join(names, " "); got != "reloads:ok plain:ok reloads:ok" {
+		t.Fatalf("calls %q", got)
+	}
+	if got := strings.Join(actions, " "); got != "reload_expenses:reloads#1 reload_budgets: reload_expenses:reloads#2 reload_budgets:" {
+		t.Fatalf("UI actions %q", got)
 	}
 }

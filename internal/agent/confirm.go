@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pamtravel/pam/internal/tools"
 )
@@ -21,14 +22,31 @@ var (
 	negative    = regexp.MustCompile(`^(no|nope|n|cancel|don't|do not|stop|never mind|nevermind)[.! ]*$`)
 )
 
+// yesOrNo reports whether text is a plain yes or no. Every such reply starts
+// with one of a few letters, so most messages are told apart by their first
+// byte, without lower-casing a copy of them.
+func yesOrNo(text string) (yes, no bool) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return false, false
+	}
+	if c := text[0] | 0x20; text[0] < utf8.RuneSelf && !strings.ContainsRune(replyInitials, rune(c)) {
+		return false, false
+	}
+	text = strings.ToLower(text)
+	return affirmative.MatchString(text), negative.MatchString(text)
+}
+
+// replyInitials are the first letters of the affirmative and negative replies.
+const replyInitials = "ycpdgosn"
+
 // answerPending handles a yes/no reply to a pending action; ok is false when
 // the message is not such a reply (the turn then runs normally).
 func (a *Agent) answerPending(ctx context.Context, in Input) (*Output, bool) {
 	if a.confirm == nil {
 		return nil, false
 	}
-	text := strings.ToLower(strings.TrimSpace(in.Text))
-	yes, no := affirmative.MatchString(text), negative.MatchString(text)
+	yes, no := yesOrNo(in.Text)
 	if !yes && !no {
 		return nil, false
 	}

@@ -36,7 +36,10 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 	if err != nil {
 		return nil, nil, err
 	}
-	req.Messages = append(history, llm.Message{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: in.Text}}})
+	// Room for the new message and a round of tool calls and results, which
+	// the loop appends.
+	req.Messages = append(make([]llm.Message, 0, len(history)+3), history...)
+	req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: in.Text}}})
 	notes = append(notes, a.fitWindow(req)...)
 	return req, notes, nil
 }
@@ -127,14 +130,16 @@ func (a *Agent) fitWindow(req *llm.Request) []string {
 	if window <= 0 {
 		return nil
 	}
-	long := llm.EstimateTokens(req)*4 > window*3
-	for llm.EstimateTokens(req)*10 > window*9 {
+	tokens := llm.EstimateTokens(req) // counted again only when the request changes
+	long := tokens*4 > window*3
+	for tokens*10 > window*9 {
 		history := req.Messages[:len(req.Messages)-1]
 		n := len(history) / 2 &^ 1 // an even count keeps user/assistant alternation
 		if n < 4 {
 			break
 		}
 		req.Messages = append(summaryPair(digest(history[:n])), req.Messages[n:]...)
+		tokens = llm.EstimateTokens(req)
 	}
 	if long {
 		return []string{"This conversation is getting long; starting a new one will keep answers quick."}

@@ -27,11 +27,12 @@ type ctxStore struct {
 	log         *slog.Logger
 	readThrough bool
 	pending     *[]string // inside a transaction: users to clear after commit
+	txUsers     []string  // what pending points to in a transaction's copy
 	decoded     *userMemo // turn path: the last decoding of each cached entry
 }
 
 func ctxKey(userID string) string     { return "ctx:" + userID + ":" }
-func ctxUserKey(userID string) string { return ctxKey(userID) + "user" }
+func ctxUserKey(userID string) string { return "ctx:" + userID + ":user" } // ctxKey(userID) + "user", in one concatenation
 
 // withUserContextCache wraps st; turns reads through the cache, st does not.
 func withUserContextCache(st store.Store, c cache.Cache, ttl time.Duration, log *slog.Logger) (writes, turns store.Store) {
@@ -71,14 +72,17 @@ func (s *ctxStore) InTx(ctx context.Context, fn func(tx store.Store) error) erro
 	if s.pending != nil {
 		return fn(s) // already in the transaction
 	}
-	var users []string
+	// One copy serves every try of the transaction; users a failed try
+	// recorded are cleared too, which costs a cache read at most.
+	inner := *s
+	inner.txUsers = nil
+	inner.pending = &inner.txUsers
 	err := s.Store.InTx(ctx, func(tx store.Store) error {
-		inner := *s
-		inner.Store, inner.pending = tx, &users
+		inner.Store = tx
 		return fn(&inner)
 	})
 	if err == nil {
-		for _, u := range users {
+		for _, u := range inner.txUsers {
 			s.invalidate(ctx, u)
 		}
 	}

@@ -52,6 +52,14 @@ func TestUserContextCacheInvalidatesOnCommittedWrites(t *testing.T) {
 				return tx.UpdateUser(ctx, u)
 			})
 		}, true},
+		{"update in a nested transaction", func() error {
+			return writes.InTx(ctx, func(tx store.Store) error {
+				return tx.InTx(ctx, func(tx store.Store) error {
+					u.Settings.Units = "imperial"
+					return tx.UpdateUser(ctx, u)
+				})
+			})
+		}, true},
 		{"rolled back transaction", func() error {
 			err := writes.InTx(ctx, func(tx store.Store) error {
 				_ = tx.UpdateUser(ctx, &store.User{ID: u.ID, Email: u.Email, Role: u.Role, Settings: u.Settings})
@@ -78,6 +86,15 @@ func TestUserContextCacheInvalidatesOnCommittedWrites(t *testing.T) {
 	}
 	if got, _ := turns.UserByID(ctx, u.ID); got.Settings.Currency != "EUR" {
 		t.Fatalf("turn path sees currency %q after the update, want EUR", got.Settings.Currency)
+	}
+}
+
+// A user's entry is under the prefix an invalidation clears.
+func TestCtxUserKeyIsUnderTheUsersPrefix(t *testing.T) {
+	for _, id := range []string{"u1", "", "a:b"} {
+		if got := ctxUserKey(id); got != ctxKey(id)+"user" {
+			t.Fatalf("ctxUserKey(%q) = %q, want %q", id, got, ctxKey(id)+"user")
+		}
 	}
 }
 

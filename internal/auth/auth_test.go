@@ -471,3 +471,40 @@ func TestLoginAttemptsAreAudited(t *testing.T) {
 		}
 	}
 }
+
+// A token is refused when its own id or its login session (family) is
+// revoked, each on its own.
+func TestCheckRevokedByTokenOrFamily(t *testing.T) {
+	ctx := context.Background()
+	for _, which := range []string{"token", "family", "none"} {
+		t.Run(which, func(t *testing.T) {
+			f := newFixture(t, nil)
+			s, err := f.svc.Register(ctx, "rev@example.com", "longenough", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := f.svc.Verify(ctx, s.AccessToken)
+			if err != nil {
+				t.Fatal(err)
+			}
+			until := f.clk.now().Add(time.Hour)
+			switch which {
+			case "token":
+				err = f.svc.rev.Revoke(ctx, c.TokenID, until)
+			case "family":
+				err = f.svc.rev.Revoke(ctx, familyKey(c.FamilyID), until)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = f.svc.CheckRevoked(ctx, c)
+			if which == "none" {
+				if err != nil {
+					t.Fatalf("unrevoked token refused: %v", err)
+				}
+				return
+			}
+			wantCode(t, err, pamerr.Unauthenticated)
+		})
+	}
+}

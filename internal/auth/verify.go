@@ -93,20 +93,12 @@ func (s *Service) parseLocal(tok string) (Claims, error) {
 }
 
 func (s *Service) checkRevoked(ctx context.Context, c Claims) error {
-	keys := []string{c.TokenID}
-	if c.FamilyID != "" {
-		keys = append(keys, familyKey(c.FamilyID))
+	if err := s.checkKeyRevoked(ctx, c.TokenID); err != nil {
+		return err
 	}
-	for _, k := range keys {
-		if k == "" {
-			continue
-		}
-		revoked, err := s.rev.IsRevoked(ctx, k)
-		if err != nil {
+	if c.FamilyID != "" {
+		if err := s.checkKeyRevoked(ctx, familyKey(c.FamilyID)); err != nil {
 			return err
-		}
-		if revoked {
-			return pamerr.Wrap(errors.New("token revoked"), pamerr.Unauthenticated, msgBadToken)
 		}
 	}
 	cut, err := s.rev.RevokedBefore(ctx, c.UserID)
@@ -115,6 +107,21 @@ func (s *Service) checkRevoked(ctx context.Context, c Claims) error {
 	}
 	if !cut.IsZero() && !c.IssuedAt.After(cut) {
 		return pamerr.Wrap(errors.New("user tokens revoked"), pamerr.Unauthenticated, msgBadToken)
+	}
+	return nil
+}
+
+// checkKeyRevoked refuses a revoked token id or family key; "" is never revoked.
+func (s *Service) checkKeyRevoked(ctx context.Context, key string) error {
+	if key == "" {
+		return nil
+	}
+	revoked, err := s.rev.IsRevoked(ctx, key)
+	if err != nil {
+		return err
+	}
+	if revoked {
+		return pamerr.Wrap(errors.New("token revoked"), pamerr.Unauthenticated, msgBadToken)
 	}
 	return nil
 }

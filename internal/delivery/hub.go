@@ -74,6 +74,15 @@ func (h *Hub) Publish(userID string, f Frame) {
 	h.forward(userID, f)
 }
 
+// Listening reports whether a frame published for userID now could reach
+// anyone: a subscription of the user here, or other instances through a
+// Broker. A frame that nobody can receive need not be encoded.
+func (h *Hub) Listening(userID string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.broker != nil || len(h.subs[userID]) > 0
+}
+
 func (h *Hub) publishLocal(userID string, f Frame) {
 	h.mu.RLock()
 	subs := make([]*Subscription, 0, len(h.subs[userID]))

@@ -16,7 +16,8 @@ import (
 )
 
 // LocateFunc resolves the best known location for a turn (GPS from the
-// context, then last known, …); nil when unknown.
+// context, then last known, …); nil when unknown. c is nil when the turn
+// came without a context.
 type LocateFunc func(ctx context.Context, userID string, c *protocol.ChatContext, now time.Time) *tools.Location
 
 // SetLocator installs the location fallback chain.
@@ -105,18 +106,22 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 	defer em.stop()
 	// Only the first run of a turn accepted here is sure to be its first
 	// anywhere; any other may have changed data before it stopped.
-	_, fresh := s.fresh.LoadAndDelete(t.ID)
+	fresh := false
+	if v, ok := s.local.Load(t.ID); ok {
+		fresh = v.(*acceptedHere).fresh.Swap(false)
+	}
 	ain := agent.Input{
 		UserID: t.UserID, Role: u.Role, RequestID: in.RequestID, ConversationID: t.ConversationID,
 		Text: t.Text, Settings: u.Settings, Now: s.now(), ClientAddr: in.ClientAddr, UserAgent: in.UserAgent,
 		Authorize: in.Authorize, TurnID: t.ID, Rerun: !fresh || t.Attempts > 0,
 	}
 	if s.locate != nil {
-		var c protocol.ChatContext
+		var c *protocol.ChatContext
 		if len(t.Context) > 0 {
-			_ = json.Unmarshal(t.Context, &c)
+			c = new(protocol.ChatContext)
+			_ = json.Unmarshal(t.Context, c)
 		}
-		ain.Location = s.locate(ctx, t.UserID, &c, ain.Now)
+		ain.Location = s.locate(ctx, t.UserID, c, ain.Now)
 	}
 	out, err := s.agent.Run(ctx, ain, em)
 	if err != nil {
@@ -130,12 +135,16 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 
 // persist stores the answer, its durable frame and the turn's completion in one transaction.
 func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output) (*Result, error) {
-	frame := protocol.Message{
+	// One allocation holds the result and the event the transaction makes.
+	p := &struct {
+		res Result
+		ev  *store.Event
+	}{res: Result{Frame: protocol.Message{
 		Type: protocol.TypeMessage, TurnID: t.ID, ID: t.ClientMessageID, ConversationID: t.ConversationID,
 		Text: out.Text, ToolCalls: toolCalls(out.ToolCalls), UIActions: uiActions(out.UIActions),
 		Degraded: out.Degraded, Source: out.Source, Safety: s.flaggedSafety(ctx, t),
-	}
-	var ev *store.Event
+	}}}
+	frame := &p.res.Frame
 	err := s.store.InTx(ctx, func(tx store.Store) error {
 		meta, _ := json.Marshal(struct {
 			ToolCalls []protocol.ToolCall `json:"tool_calls"`
@@ -147,28 +156,28 @@ func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output)
 			return err
 		}
 		frame.MessageID = msg.ID
-		var err error
-		ev, err = tx.AppendEvent(ctx, t.UserID, protocol.TypeMessage, func(seq int64) (json.RawMessage, error) {
+		ev, err := tx.AppendEvent(ctx, t.UserID, protocol.TypeMessage, func(seq int64) (json.RawMessage, error) {
 			frame.Seq = seq
 			return json.Marshal(frame)
 		})
 		if err != nil {
 			return err
 		}
+		p.ev = ev
 		return tx.CompleteTurn(ctx, t.ID, msg.ID, ev.Seq)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("persist answer: %w", err)
 	}
-	s.hub.Publish(t.UserID, Frame{Seq: ev.Seq, TurnID: t.ID, Type: ev.Type, JSON: ev.Payload})
-	return &Result{Frame: frame}, nil
+	s.hub.Publish(t.UserID, Frame{Seq: p.ev.Seq, TurnID: t.ID, Type: p.ev.Type, JSON: p.ev.Payload})
+	return &p.res, nil
 }
 
 // flaggedSafety returns the safety flags of the turn's message: remembered
 // when it was accepted here, else read from the stored message's meta.
 func (s *Service) flaggedSafety(ctx context.Context, t *store.Turn) *protocol.Safety {
-	if v, ok := s.flags.LoadAndDelete(t.ID); ok {
-		if cats, _ := v.([]string); len(cats) > 0 {
+	if v, ok := s.local.LoadAndDelete(t.ID); ok {
+		if cats := v.(*acceptedHere).flagged; len(cats) > 0 {
 			return &protocol.Safety{Flagged: true, Categories: cats}
 		}
 		return nil
@@ -194,8 +203,7 @@ func (s *Service) flaggedSafety(ctx context.Context, t *store.Turn) *protocol.Sa
 
 // deadLetter parks a turn that failed its last attempt and tells the user.
 func (s *Service) deadLetter(ctx context.Context, t *store.Turn, cause error) (*Result, error) {
-	s.flags.Delete(t.ID)
-	s.fresh.Delete(t.ID)
+	s.local.Delete(t.ID)
 	payload, _ := json.Marshal(t)
 	dl := &store.DeadLetter{Kind: "turn", UserID: t.UserID, Payload: payload, Attempts: s.cfg.MaxAttempts, LastError: errString(cause)}
 	if err := s.store.AddDeadLetter(ctx, dl); err != nil {
@@ -246,27 +254,59 @@ func uiActions(in []tools.UIAction) []protocol.UIAction {
 
 // emitter publishes a turn's live frames and the thinking / still-working notices.
 type emitter struct {
-	hub    *Hub
-	turn   *store.Turn
-	live   func(Frame)
-	mu     sync.Mutex
-	output bool
-	timers []*time.Timer
+	hub  *Hub
+	turn *store.Turn
+	live func(Frame)
+
+	mu      sync.Mutex
+	output  bool
+	stopped bool
+	notices [2]notice // soonest first
+	shown   int       // notices due so far
+	timer   *time.Timer
 }
 
+// notice is a thinking frame due a while after the turn starts.
+type notice struct {
+	after time.Duration
+	text  string // "" for the plain thinking frame, shown only while nothing was output
+}
+
+// One timer serves both notices: it is set again for the second when the first fires.
 func newEmitter(h *Hub, t *store.Turn, live func(Frame), cfg Config) *emitter {
 	e := &emitter{hub: h, turn: t, live: live}
-	e.timers = []*time.Timer{
-		time.AfterFunc(cfg.ThinkingAfter, func() { e.thinking("") }),
-		time.AfterFunc(cfg.StillWorkingAfter, func() { e.thinking("Still working on it…") }),
+	first, second := notice{cfg.ThinkingAfter, ""}, notice{cfg.StillWorkingAfter, "Still working on it…"}
+	if second.after < first.after {
+		first, second = second, first
 	}
+	e.notices = [2]notice{first, second}
+	e.mu.Lock() // the timer may fire before it is stored
+	e.timer = time.AfterFunc(first.after, e.due)
+	e.mu.Unlock()
 	return e
 }
 
 func (e *emitter) stop() {
-	for _, t := range e.timers {
-		t.Stop()
+	e.mu.Lock()
+	e.stopped = true
+	e.timer.Stop()
+	e.mu.Unlock()
+}
+
+// due shows the notice whose time has come and sets the timer for the next.
+func (e *emitter) due() {
+	e.mu.Lock()
+	if e.stopped || e.shown == len(e.notices) {
+		e.mu.Unlock()
+		return
 	}
+	n := e.notices[e.shown]
+	e.shown++
+	if e.shown < len(e.notices) {
+		e.timer.Reset(e.notices[e.shown].after - n.after)
+	}
+	e.mu.Unlock()
+	e.thinking(n.text)
 }
 
 func (e *emitter) thinking(notice string) {
@@ -274,7 +314,9 @@ func (e *emitter) thinking(notice string) {
 	quiet := !e.output
 	e.mu.Unlock()
 	if quiet || notice != "" {
-		e.send(protocol.TypeThinking, protocol.Thinking{Type: protocol.TypeThinking, TurnID: e.turn.ID, Notice: notice})
+		e.send(protocol.TypeThinking, func() any {
+			return protocol.Thinking{Type: protocol.TypeThinking, TurnID: e.turn.ID, Notice: notice}
+		})
 	}
 }
 
@@ -282,15 +324,22 @@ func (e *emitter) Delta(text string) {
 	e.mu.Lock()
 	e.output = true
 	e.mu.Unlock()
-	e.send(protocol.TypeDelta, protocol.Delta{Type: protocol.TypeDelta, TurnID: e.turn.ID, Text: text})
+	e.send(protocol.TypeDelta, func() any { return protocol.Delta{Type: protocol.TypeDelta, TurnID: e.turn.ID, Text: text} })
 }
 
 func (e *emitter) Tool(name, status string) {
-	e.send(protocol.TypeTool, protocol.Tool{Type: protocol.TypeTool, TurnID: e.turn.ID, Name: name, Status: status})
+	e.send(protocol.TypeTool, func() any {
+		return protocol.Tool{Type: protocol.TypeTool, TurnID: e.turn.ID, Name: name, Status: status}
+	})
 }
 
-func (e *emitter) send(typ string, v any) {
-	b, err := json.Marshal(v)
+// send encodes the frame frame builds and publishes it, unless no one could
+// receive it (no live callback, no connection of the user, no other instance).
+func (e *emitter) send(typ string, frame func() any) {
+	if e.live == nil && !e.hub.Listening(e.turn.UserID) {
+		return
+	}
+	b, err := json.Marshal(frame())
 	if err != nil {
 		return
 	}

@@ -36,14 +36,8 @@ func (a *gatedAgent) Run(ctx context.Context, in agent.Input, _ agent.Emitter) (
 	}
 }
 
-type passGuard struct{}
-
-func (passGuard) CleanText(t string) (string, error)                       { return t, nil }
-func (passGuard) CheckContext(json.RawMessage) error                       { return nil }
-func (passGuard) Screen(context.Context, string, string) ([]string, error) { return nil, nil }
-func (passGuard) Flagged(string, []string)                                 {}
-
-func newQueueService(t *testing.T, workers, depth int) (*Service, *gatedAgent, store.Store, string) {
+// openTestStore opens a SQLite store in a temporary directory with one user.
+func openTestStore(t *testing.T) (store.Store, *store.User) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{})
@@ -55,6 +49,19 @@ func newQueueService(t *testing.T, workers, depth int) (*Service, *gatedAgent, s
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
+	return st, u
+}
+
+type passGuard struct{}
+
+func (passGuard) CleanText(t string) (string, error)                       { return t, nil }
+func (passGuard) CheckContext(json.RawMessage) error                       { return nil }
+func (passGuard) Screen(context.Context, string, string) ([]string, error) { return nil, nil }
+func (passGuard) Flagged(string, []string)                                 {}
+
+func newQueueService(t *testing.T, workers, depth int) (*Service, *gatedAgent, store.Store, string) {
+	t.Helper()
+	st, u := openTestStore(t)
 	a := &gatedAgent{release: make(chan struct{})}
 	svc := NewService(st, a, passGuard{}, NewHub(64), slog.New(slog.DiscardHandler), Config{Workers: workers, QueueDepth: depth, MaxAttempts: 1})
 	return svc, a, st, u.ID

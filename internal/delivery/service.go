@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -67,8 +69,7 @@ type Service struct {
 	sessions Sessions
 
 	inflight sync.Map // turn id → struct{}
-	flags    sync.Map // turn id → []string: safety flags of turns accepted on this instance
-	fresh    sync.Map // turn id → struct{}: accepted here and not run yet (its first run is surely its first)
+	local    sync.Map // turn id → *acceptedHere: turns accepted on this instance and not answered yet
 	queue    *queue
 	maint    atomic.Pointer[Maintenance] // nil: maintenance mode off
 	admit    atomic.Pointer[AdmitFunc]   // nil: no per-user cap
@@ -169,8 +170,9 @@ func (s *Service) accept(ctx context.Context, in Inbound) (*Accepted, error) {
 		return nil, err
 	}
 	if created {
-		s.flags.Store(t.ID, flagged) // saves persist a lookup; resumed turns read the stored meta
-		s.fresh.Store(t.ID, struct{}{})
+		here := &acceptedHere{flagged: flagged}
+		here.fresh.Store(true)
+		s.local.Store(t.ID, here)
 		if len(flagged) > 0 {
 			s.guard.Flagged(in.UserID, flagged)
 		}
@@ -195,14 +197,25 @@ func (s *Service) checkContext(raw json.RawMessage) error {
 	return nil
 }
 
+// acceptedHere is what this instance remembers of a turn it accepted until
+// the turn is answered: its safety flags (saving persist a lookup; resumed
+// turns read the stored meta) and whether it has not run yet (its first run
+// here is then surely its first anywhere).
+type acceptedHere struct {
+	flagged []string
+	fresh   atomic.Bool
+}
+
 // turnMeta is stored with the turn's user message.
 type turnMeta struct {
 	Flagged []string `json:"flagged,omitempty"`
 }
 
 func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string) (*store.Turn, bool, error) {
-	var turn *store.Turn
-	created := false
+	var r struct { // one allocation for what the transaction finds
+		turn    *store.Turn
+		created bool
+	}
 	err := s.store.InTx(ctx, func(tx store.Store) error {
 		convID, err := s.conversation(ctx, tx, in)
 		if err != nil {
@@ -217,7 +230,7 @@ func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string) (
 			return err
 		}
 		if !ok {
-			turn = existing
+			r.turn = existing
 			return errDuplicate
 		}
 		meta, _ := json.Marshal(turnMeta{Flagged: flagged})
@@ -225,13 +238,13 @@ func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string) (
 		if err := tx.AppendMessage(ctx, msg); err != nil {
 			return err
 		}
-		turn, created = t, true
+		r.turn, r.created = t, true
 		return nil
 	})
 	if errors.Is(err, errDuplicate) {
-		return turn, false, nil
+		return r.turn, false, nil
 	}
-	return turn, created, err
+	return r.turn, r.created, err
 }
 
 var errDuplicate = errors.New("duplicate client message id")
@@ -254,13 +267,43 @@ func (s *Service) conversation(ctx context.Context, tx store.Store, in Inbound) 
 	return c.ID, nil
 }
 
+// title names a new conversation after its first message: its words (as
+// strings.Fields splits them) joined by single spaces, cut after 60
+// characters with an ellipsis. A message already single-spaced is used as it
+// is, without the copies of splitting and joining.
 func title(text string) string {
-	text = strings.Join(strings.Fields(text), " ")
-	r := []rune(text)
-	if len(r) > 60 {
-		return string(r[:60]) + "…"
+	if !singleSpaced(text) {
+		text = strings.Join(strings.Fields(text), " ")
+	}
+	const maxRunes = 60
+	n := 0
+	for i := range text { // an invalid byte counts as one character, as in []rune(text)
+		if n == maxRunes {
+			if !utf8.ValidString(text[:i]) { // []rune spells invalid bytes as U+FFFD
+				return string([]rune(text)[:maxRunes]) + "…"
+			}
+			return text[:i] + "…"
+		}
+		n++
 	}
 	return text
+}
+
+// singleSpaced reports whether strings.Join(strings.Fields(s), " ") is s:
+// no white space but single spaces between words.
+func singleSpaced(s string) bool {
+	afterSpace := true // a leading space is not single spacing
+	for _, r := range s {
+		if !unicode.IsSpace(r) {
+			afterSpace = false
+			continue
+		}
+		if r != ' ' || afterSpace {
+			return false
+		}
+		afterSpace = true
+	}
+	return !afterSpace || s == ""
 }
 
 // Result is the answer of a turn as every transport reports it.

@@ -1,10 +1,12 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pamtravel/pam/internal/geo"
 	"github.com/pamtravel/pam/internal/session"
@@ -45,24 +47,69 @@ func (s *Service) contextChange(ctx context.Context, t *store.Turn, u *store.Use
 	if loc != nil {
 		cur.Lat, cur.Lng = &loc.Lat, &loc.Lng
 	}
-	st, ok, err := s.sessions.Get(ctx, t.UserID)
-	var prev snapshot
-	if err == nil && ok && len(st.Context) > 0 {
-		_ = json.Unmarshal(st.Context, &prev)
+	var prev []byte
+	if st, ok, err := s.sessions.Get(ctx, t.UserID); err == nil && ok {
+		prev = st.Context
 	}
-	note := ""
-	if prev.ConversationID == t.ConversationID {
-		cur.Version = prev.Version
-		if n := describeChange(prev, cur); n != "" {
-			cur.Version++
-			note = n
-		}
-	}
-	raw, _ := json.Marshal(cur)
+	raw, note := nextSnapshot(prev, cur)
 	if err := s.sessions.Put(ctx, session.State{UserID: t.UserID, Language: u.Settings.Language, Context: raw, LastActive: now}); err != nil {
 		s.log.Warn("save session snapshot", "user_id", t.UserID, "error", err)
 	}
 	return note
+}
+
+// nextSnapshot returns the encoding of cur (version 1) to store after the
+// stored snapshot prev, with prev's version when it is of the same
+// conversation, raised and explained by note when the context changed.
+// Most turns decode nothing: the first of a conversation is told by prev's
+// leading conversation id, and one that changed nothing by prev's bytes.
+func nextSnapshot(prev []byte, cur snapshot) (raw []byte, note string) {
+	raw, _ = json.Marshal(&cur)
+	if cur.ConversationID != "" && (len(prev) == 0 || bytes.Equal(prev, raw) || otherConversation(prev, cur.ConversationID)) {
+		return raw, ""
+	}
+	var p snapshot
+	if len(prev) > 0 {
+		_ = json.Unmarshal(prev, &p)
+	}
+	if p.ConversationID != cur.ConversationID {
+		return raw, ""
+	}
+	cur.Version = p.Version
+	if note = describeChange(p, cur); note != "" {
+		cur.Version++
+	}
+	if cur.Version != 1 {
+		raw, _ = json.Marshal(&cur)
+	}
+	return raw, note
+}
+
+// snapshotPrefix starts every snapshot PAM writes.
+const snapshotPrefix = `{"conversation_id":"`
+
+// otherConversation reports, without decoding it, that the stored snapshot
+// prev would not decode to conversation id: it is plain ASCII without
+// escapes (so encoding/json matches its keys by ASCII case folding alone),
+// it has one conversation_id key, first, and that key's value is not id.
+// Anything else is left to the decoder.
+func otherConversation(prev []byte, id string) bool {
+	if !bytes.HasPrefix(prev, []byte(snapshotPrefix)) {
+		return false
+	}
+	const key = `conversation_id"`
+	keys := 0
+	for i, c := range prev {
+		if c >= utf8.RuneSelf || c == '\\' || c < ' ' {
+			return false
+		}
+		if i+len(key) <= len(prev) && bytes.EqualFold(prev[i:i+len(key)], []byte(key)) {
+			keys++
+		}
+	}
+	value := prev[len(snapshotPrefix):]
+	end := bytes.IndexByte(value, '"')
+	return keys == 1 && end >= 0 && string(value[:end]) != id
 }
 
 func describeChange(prev, cur snapshot) string {

@@ -25,7 +25,7 @@ func (s *server) inbound(r *http.Request, req protocol.ChatRequest) delivery.Inb
 
 // handleChat runs one turn: JSON by default, Server-Sent Events when asked.
 func (s *server) handleChat(w http.ResponseWriter, r *http.Request) error {
-	req, err := decode[protocol.ChatRequest](r)
+	req, err := decodeChatRequest(r)
 	if err != nil {
 		return err
 	}

@@ -188,7 +188,7 @@ func (a *compatAPI) compatAuth(next http.Handler) http.Handler {
 		if err := a.s.limitUser(ctx, c.UserID); err != nil {
 			return &compatLimited{err}
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		next.ServeHTTP(w, withContext(r, ctx))
 		return nil
 	})
 }

@@ -21,11 +21,12 @@ import (
 
 type ctxKey int
 
+// A request's id, logger, reporter and claims live in one value, its
+// *reqLog, so the context grows by one layer per request rather than four.
+// keyClaims serves contexts made without withRequest.
 const (
-	keyRequestID ctxKey = iota
-	keyLogger
+	keyRequest ctxKey = iota
 	keyClaims
-	keyReporter
 )
 
 // ErrorReporter handles an error answered to a user: it logs it with the
@@ -35,14 +36,29 @@ type ErrorReporter func(ctx context.Context, transport string, err error)
 
 var saneRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{8,128}$`)
 
+func requestOf(ctx context.Context) *reqLog {
+	l, _ := ctx.Value(keyRequest).(*reqLog)
+	return l
+}
+
 func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(keyRequestID).(string)
-	return id
+	if l := requestOf(ctx); l != nil {
+		return l.id
+	}
+	return ""
+}
+
+// reporterFrom returns the ErrorReporter for the request of ctx, or nil.
+func reporterFrom(ctx context.Context) ErrorReporter {
+	if l := requestOf(ctx); l != nil {
+		return l.report
+	}
+	return nil
 }
 
 // Logger returns the request's logger (with request_id and user_id) or nil.
 func Logger(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(keyLogger).(*reqLog); ok {
+	if l := requestOf(ctx); l != nil {
 		return l.logger()
 	}
 	return nil
@@ -55,22 +71,32 @@ func loggerFrom(ctx context.Context) *slog.Logger {
 	return slog.Default()
 }
 
-// reqLog is a request's logger, built on first use: most requests log
-// nothing but their access line, and a logger with attributes costs a copy
-// of every handler in the chain.
+// reqLog is what the middleware knows of a request: its id, its error
+// reporter, the caller's claims once authenticated, and its logger, built on
+// first use: most requests log nothing but their access line, and a logger
+// with attributes costs a copy of every handler in the chain.
 type reqLog struct {
-	base  *slog.Logger
-	id    string
-	mu    sync.Mutex
-	user  string       // set once the caller is authenticated
-	l     *slog.Logger // built for lUser
-	lUser string
+	base   *slog.Logger
+	id     string
+	report ErrorReporter // nil: errors are logged here
+	mu     sync.Mutex
+	user   string // set once the caller is authenticated
+	claims auth.Claims
+	authed bool
+	l      *slog.Logger // built for lUser
+	lUser  string
 }
 
-func (r *reqLog) setUser(id string) {
+func (r *reqLog) setClaims(c auth.Claims) {
 	r.mu.Lock()
-	r.user = id
+	r.user, r.claims, r.authed = c.UserID, c, true
 	r.mu.Unlock()
+}
+
+func (r *reqLog) authClaims() (auth.Claims, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.claims, r.authed
 }
 
 func (r *reqLog) userID() string {
@@ -91,17 +117,33 @@ func (r *reqLog) logger() *slog.Logger {
 	return r.l
 }
 
-// authenticated records the caller's claims on ctx and names the user in its logs.
+// authenticated records the caller's claims for the request of ctx and names
+// the user in its logs. Within withRequest ctx itself is returned: the
+// claims go in the request's reqLog.
 func authenticated(ctx context.Context, c auth.Claims) context.Context {
-	if l, ok := ctx.Value(keyLogger).(*reqLog); ok {
-		l.setUser(c.UserID)
+	if l := requestOf(ctx); l != nil {
+		l.setClaims(c)
+		return ctx
 	}
 	return context.WithValue(ctx, keyClaims, c)
 }
 
 func claimsFrom(ctx context.Context) auth.Claims {
+	if l := requestOf(ctx); l != nil {
+		if c, ok := l.authClaims(); ok {
+			return c
+		}
+	}
 	c, _ := ctx.Value(keyClaims).(auth.Claims)
 	return c
+}
+
+// withContext is r with ctx, r itself when ctx is already its context.
+func withContext(r *http.Request, ctx context.Context) *http.Request {
+	if ctx == r.Context() {
+		return r
+	}
+	return r.WithContext(ctx)
 }
 
 func newRequestID() string {
@@ -110,26 +152,34 @@ func newRequestID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// headerRequestID is X-Request-ID in the canonical form net/http stores
+// header names in, so reading and setting it needs no conversion.
+const headerRequestID = "X-Request-Id"
+
 // withRequest gives every request an id (the caller's when sane), a logger
-// carrying it, access logging and panic recovery.
-func withRequest(log *slog.Logger, metrics Metrics) func(http.Handler) http.Handler {
+// carrying it, its error reporter (nil: none), access logging and panic recovery.
+func withRequest(log *slog.Logger, metrics Metrics, report ErrorReporter) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id := r.Header.Get("X-Request-ID")
+			id := r.Header.Get(headerRequestID)
 			if !saneRequestID.MatchString(id) {
 				id = newRequestID()
 			}
-			w.Header().Set("X-Request-ID", id)
-			l := &reqLog{base: log, id: id}
-			ctx := context.WithValue(context.WithValue(r.Context(), keyRequestID, id), keyLogger, l)
+			w.Header().Set(headerRequestID, id)
+			// The request's state and its status recorder in one allocation.
+			st := &struct {
+				log reqLog
+				rec statusRecorder
+			}{reqLog{base: log, id: id, report: report}, statusRecorder{ResponseWriter: w, status: http.StatusOK}}
+			l, rec := &st.log, &st.rec
+			ctx := context.WithValue(r.Context(), keyRequest, l)
 			r = r.WithContext(ctx)
-			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 			start := time.Now()
 			defer func() {
 				if p := recover(); p != nil {
 					l.logger().Error("panic", "panic", p, "stack", string(debug.Stack()))
-					if !rec.wrote {
-						writeError(rec, r, pamerr.New(pamerr.Internal, "internal error"))
+					if !rec.wrote { // logged just above, not reported: as before the routes
+						writeErrorTo(rec, r, pamerr.New(pamerr.Internal, "internal error"), nil)
 					}
 				}
 				d := time.Since(start)
@@ -209,7 +259,7 @@ func (s *server) requireAuth(next http.Handler) http.Handler {
 			return err
 		}
 		s.auth.Touch(r.Context(), c)
-		r = r.WithContext(authenticated(r.Context(), c))
+		r = withContext(r, authenticated(r.Context(), c))
 		if err := s.limitUser(r.Context(), c.UserID); err != nil {
 			return err
 		}

@@ -128,13 +128,7 @@ func NewServer(d Deps) http.Handler {
 	}
 	mux := http.NewServeMux()
 	s.routes(mux, d.Web, d.Prom)
-	var h http.Handler = mux
-	if d.Report != nil {
-		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyReporter, d.Report)))
-		})
-	}
-	return withRequest(s.log, s.metrics)(h)
+	return withRequest(s.log, s.metrics, d.Report)(mux)
 }
 
 func (s *server) routes(mux *http.ServeMux, web, prom http.Handler) {

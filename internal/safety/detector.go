@@ -54,17 +54,22 @@ func NewDetector(cfg DetectorConfig) *Detector {
 	return &Detector{cfg: cfg}
 }
 
-// familyScores scores one reading: per family, the noisy-OR of the weights
-// of the signals that match.
-func familyScores(text string) map[string]float64 {
-	out := map[string]float64{}
-	lits := newLiteralCache(text)
+// scoreReading raises best to one reading's family scores (per family, the
+// noisy-OR of the weights of the signals that match) where they are higher,
+// marking the family hidden when the reading was decoded.
+func scoreReading(v variant, best map[string]float64, hidden map[string]string) {
+	lits := pooledLiteralCache(v.text)
+	defer lits.release()
 	for fam, sigs := range signals {
-		if sc := familyScore(sigs, text, lits); sc > 0 {
-			out[fam] = sc
+		if s := familyScore(sigs, v.text, lits); s > 0 && s > best[fam] {
+			best[fam] = s
+			if v.decoded {
+				hidden[fam] = CategoryEncoded
+			} else {
+				delete(hidden, fam)
+			}
 		}
 	}
-	return out
 }
 
 func familyScore(sigs []signal, text string, lits *literalCache) float64 {
@@ -88,28 +93,23 @@ func (d *Detector) Scan(text string) Verdict {
 	}
 	best := map[string]float64{}
 	hidden := map[string]string{}
-	for _, v := range readings(text) {
-		for fam, s := range familyScores(v.text) {
-			if s > best[fam] {
-				best[fam] = s
-				if v.decoded {
-					hidden[fam] = CategoryEncoded
-				} else {
-					delete(hidden, fam)
-				}
-			}
-		}
+	var buf [8]variant // most messages have one or two readings
+	for _, v := range readings(text, buf[:0]) {
+		scoreReading(v, best, hidden)
 	}
 	// An attack that only shows after normalization was disguised; the plain
-	// lower-cased text is scored only for the families that need it.
-	plain := strings.ToLower(text)
+	// lower-cased text is scored only for the families that need it (and
+	// lower-cased only then).
+	var plain string
 	var plainLits *literalCache
 	for fam, s := range best {
 		if s < d.cfg.FlagThreshold {
 			continue
 		}
 		if hidden[fam] == "" && plainLits == nil {
-			plainLits = newLiteralCache(plain)
+			plain = strings.ToLower(text)
+			plainLits = pooledLiteralCache(plain)
+			defer plainLits.release()
 		}
 		if hidden[fam] == "" && familyScore(signals[fam], plain, plainLits) < d.cfg.FlagThreshold {
 			hidden[fam] = CategoryObfuscated

@@ -74,9 +74,26 @@ func Normalize(s string) string {
 		return r
 	}, s)
 	s = stripMarks(s)
-	s = spacedLetters.ReplaceAllStringFunc(s, joinSpaced)
-	s = spaces.ReplaceAllString(s, " ")
-	return s
+	s = joinSpacedWords(s)
+	return collapseSpaces(s)
+}
+
+// joinSpacedWords joins the words s spells letter by letter. Most texts have
+// none, and a match test is cheaper than a replacement that copies s.
+func joinSpacedWords(s string) string {
+	if !spacedLetters.MatchString(s) {
+		return s
+	}
+	return spacedLetters.ReplaceAllStringFunc(s, joinSpaced)
+}
+
+// collapseSpaces turns runs of spaces and tabs into one space. Without a tab
+// or two spaces in a row every run is already one space.
+func collapseSpaces(s string) string {
+	if strings.IndexByte(s, '\t') < 0 && !strings.Contains(s, "  ") {
+		return s
+	}
+	return spaces.ReplaceAllString(s, " ")
 }
 
 // joinSpaced joins a word spelt letter by letter. When letters are separated
@@ -131,43 +148,85 @@ func stripMarks(s string) string {
 
 // unleet undoes digit/symbol substitutions in words that mix them with
 // letters; when two or more words do, the text is leetspeak throughout and
-// all-digit words ("4n" beside "45") are converted too.
+// all-digit words ("4n" beside "45") are converted too. Words are split as
+// strings.Fields splits them and, when any changes, joined by one space.
+// Unchanged text (most of it) is returned without a copy.
 func unleet(s string) string {
-	words := strings.Fields(s)
-	mixed := func(w string) (hasLetter, hasLeet bool) {
-		for _, r := range w {
-			if unicode.IsLetter(r) {
-				hasLetter = true
-			} else if _, ok := leet[r]; ok {
-				hasLeet = true
-			}
-		}
-		return
-	}
 	nMixed := 0
-	for _, w := range words {
-		if l, d := mixed(w); l && d {
+	for rest := s; ; {
+		var w string
+		if w, rest = nextField(rest); w == "" {
+			break
+		}
+		if l, d := leetMix(w); l && d {
 			nMixed++
 		}
 	}
-	changed := false
-	for i, w := range words {
-		hasLetter, hasLeet := mixed(w)
-		if !hasLeet || (!hasLetter && nMixed < 2) {
-			continue
-		}
-		words[i] = strings.Map(func(r rune) rune {
-			if c, ok := leet[r]; ok {
-				return c
-			}
-			return r
-		}, w)
-		changed = true
-	}
-	if !changed {
+	// A word changes when it has a substitution and a letter, or when the text
+	// is leetspeak throughout (nMixed >= 2, so some word has both): no mixed
+	// word, no change.
+	if nMixed == 0 {
 		return s
 	}
-	return strings.Join(words, " ")
+	var b strings.Builder
+	b.Grow(len(s))
+	for rest := s; ; {
+		var w string
+		if w, rest = nextField(rest); w == "" {
+			break
+		}
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		hasLetter, hasLeet := leetMix(w)
+		if !hasLeet || (!hasLetter && nMixed < 2) {
+			b.WriteString(w)
+			continue
+		}
+		for _, r := range w {
+			if c, ok := leet[r]; ok {
+				r = c
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// leetMix reports whether w has a letter and a leet substitution.
+func leetMix(w string) (hasLetter, hasLeet bool) {
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			hasLetter = true
+		} else if _, ok := leet[r]; ok {
+			hasLeet = true
+		}
+	}
+	return
+}
+
+// nextField returns the first field of s as strings.Fields splits it (at
+// Unicode white space) and the text after it; w is "" when none is left.
+func nextField(s string) (w, rest string) {
+	start := -1
+	for i := 0; i < len(s); {
+		r, size := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if unicode.IsSpace(r) {
+			if start >= 0 {
+				return s[start:i], s[i:]
+			}
+		} else if start < 0 {
+			start = i
+		}
+		i += size
+	}
+	if start < 0 {
+		return "", ""
+	}
+	return s[start:], ""
 }
 
 // depunct turns punctuation between words into single spaces, undoing
@@ -179,8 +238,7 @@ func depunct(s string) string {
 		}
 		return r
 	}, s)
-	s = spacedLetters.ReplaceAllStringFunc(s, joinSpaced)
-	return strings.Join(strings.Fields(s), " ")
+	return strings.Join(strings.Fields(joinSpacedWords(s)), " ")
 }
 
 // rot13 rotates ASCII letters.
@@ -202,17 +260,20 @@ type variant struct {
 	decoded bool
 }
 
-// readings returns the texts the detector scores: the normalized message,
-// its de-leeted form, and every base64, hex or rot13 payload it hides that
-// decodes to readable text (normalized too).
-func readings(raw string) []variant {
+// readings appends to out the texts the detector scores: the normalized
+// message, its de-leeted form, and every base64, hex or rot13 payload it
+// hides that decodes to readable text (normalized too).
+func readings(raw string, out []variant) []variant {
 	n := Normalize(raw)
-	out := []variant{{text: n}}
+	out = append(out, variant{text: n})
 	if u := unleet(n); u != n {
 		out = append(out, variant{text: u})
 	}
-	if p := depunct(n); p != n && strings.Count(n, ".")+strings.Count(n, ",")+strings.Count(n, ";") >= 3 {
-		out = append(out, variant{text: p})
+	// Counted first: depunct copies the text and few messages have the punctuation.
+	if strings.Count(n, ".")+strings.Count(n, ",")+strings.Count(n, ";") >= 3 {
+		if p := depunct(n); p != n {
+			out = append(out, variant{text: p})
+		}
 	}
 	for _, p := range decodePayloads(raw) {
 		out = append(out, variant{text: Normalize(p), decoded: true})
@@ -301,16 +362,66 @@ var commonWords = map[string]bool{
 	"any": true, "an": true, "be": true, "not": true, "do": true, "from": true, "give": true,
 }
 
-func looksLikeRot13(s string) bool {
-	count := func(t string) int {
-		n := 0
-		for _, w := range strings.FieldsFunc(t, func(r rune) bool { return !unicode.IsLetter(r) }) {
-			if commonWords[w] {
-				n++
-			}
-		}
-		return n
+// longestCommonWord bounds the words looksLikeRot13 looks up.
+var longestCommonWord = func() int {
+	n := 0
+	for w := range commonWords {
+		n = max(n, len(w))
 	}
-	before, after := count(s), count(rot13(s))
+	return n
+}()
+
+// looksLikeRot13 reports whether at least two words of s, and more than s
+// has as written, are common words once rot13 is undone. It reads s's runs
+// of letters in place and rotates each in a small buffer: rot13 keeps
+// letters letters and everything else as it is, so the runs are the same.
+func looksLikeRot13(s string) bool {
+	var buf [16]byte
+	before, after := 0, 0
+	start := -1
+	for i := 0; i <= len(s); {
+		r, size := utf8.RuneError, 0
+		if i < len(s) {
+			r, size = utf8.DecodeRuneInString(s[i:])
+		}
+		if size > 0 && unicode.IsLetter(r) {
+			if start < 0 {
+				start = i
+			}
+			i += size
+			continue
+		}
+		if start >= 0 {
+			w := s[start:i]
+			if commonWords[w] {
+				before++
+			}
+			if len(w) <= longestCommonWord && len(w) <= len(buf) {
+				rw := buf[:len(w)]
+				for j := 0; j < len(w); j++ {
+					rw[j] = rot13Byte(w[j])
+				}
+				if commonWords[string(rw)] {
+					after++
+				}
+			}
+			start = -1
+		}
+		if size == 0 {
+			break
+		}
+		i += size
+	}
 	return after >= 2 && after > before
+}
+
+// rot13Byte rotates an ASCII letter; every other byte (UTF-8 included) stays.
+func rot13Byte(c byte) byte {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return 'a' + (c-'a'+13)%26
+	case c >= 'A' && c <= 'Z':
+		return 'A' + (c-'A'+13)%26
+	}
+	return c
 }

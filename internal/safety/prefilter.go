@@ -1,10 +1,12 @@
 package safety
 
 import (
+	"bytes"
 	"regexp/syntax"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Go's regexp has no DFA, so running hundreds of patterns over every reading
@@ -19,8 +21,9 @@ type prefilter struct {
 // memoized in a slice indexed by id. Folded literals are looked up in the
 // lower-cased text and interned with a leading NUL.
 var (
-	literals  []string
-	literalID = map[string]int{}
+	literals     []string
+	literalBytes [][]byte // literals as bytes, for lookups in a cache's ASCII buffer
+	literalID    = map[string]int{}
 )
 
 func internLiteral(l string, fold bool) int {
@@ -32,6 +35,7 @@ func internLiteral(l string, fold bool) int {
 		return id
 	}
 	literals = append(literals, key)
+	literalBytes = append(literalBytes, []byte(key))
 	literalID[key] = len(literals) - 1
 	return len(literals) - 1
 }
@@ -126,6 +130,8 @@ func shortest(ls []string) int {
 // literalCache memoizes substring lookups for one text.
 type literalCache struct {
 	text, lower string
+	lowered     bool    // lower (or lowerASCII) is set for text
+	lowerASCII  []byte  // an ASCII text with capitals, lower-cased in a buffer a pooled cache reuses
 	state       []uint8 // per literal id: 0 unknown, 1 present, 2 absent
 }
 
@@ -134,7 +140,8 @@ func newLiteralCache(text string) *literalCache {
 }
 
 // literalCaches are reused by Redact, which runs for every string of every
-// audit record: a fresh cache per call was a good part of an audit's garbage.
+// audit record, and by Scan, once per reading: a fresh cache per call was a
+// good part of their garbage.
 var literalCaches = sync.Pool{New: func() any { return newLiteralCache("") }}
 
 // pooledLiteralCache returns an empty cache for text; release it after use.
@@ -144,11 +151,56 @@ func pooledLiteralCache(text string) *literalCache {
 	return c
 }
 
+// maxPooledLower bounds the lower-case buffer a pooled cache keeps.
+const maxPooledLower = 64 << 10
+
 // release forgets c's text and results and returns it to the pool.
 func (c *literalCache) release() {
-	c.text, c.lower = "", ""
+	c.text, c.lower, c.lowered = "", "", false
+	if cap(c.lowerASCII) > maxPooledLower {
+		c.lowerASCII = nil
+	}
+	c.lowerASCII = c.lowerASCII[:0]
 	clear(c.state)
 	literalCaches.Put(c)
+}
+
+// lowerText lower-cases the text once: in place of strings.ToLower, an ASCII
+// text with capitals is lower-cased into the cache's buffer (the same bytes
+// strings.ToLower gives, without a new string per text).
+func (c *literalCache) lowerText() {
+	c.lowered = true
+	hasUpper := false
+	for i := 0; i < len(c.text); i++ {
+		b := c.text[i]
+		if b >= utf8.RuneSelf {
+			c.lower = strings.ToLower(c.text)
+			return
+		}
+		hasUpper = hasUpper || ('A' <= b && b <= 'Z')
+	}
+	if !hasUpper {
+		c.lower = c.text
+		return
+	}
+	buf := append(c.lowerASCII[:0], c.text...)
+	for i, b := range buf {
+		if 'A' <= b && b <= 'Z' {
+			buf[i] = b + 'a' - 'A'
+		}
+	}
+	c.lowerASCII = buf
+}
+
+// containsFolded reports whether the lower-cased text contains literal id (without its NUL).
+func (c *literalCache) containsFolded(id int) bool {
+	if !c.lowered {
+		c.lowerText()
+	}
+	if c.lower == "" && len(c.lowerASCII) > 0 {
+		return bytes.Contains(c.lowerASCII, literalBytes[id][1:])
+	}
+	return strings.Contains(c.lower, literals[id][1:])
 }
 
 func (c *literalCache) mayMatch(p prefilter) bool {
@@ -163,14 +215,13 @@ func (c *literalCache) mayMatch(p prefilter) bool {
 			continue
 		}
 		l := literals[id]
-		hay := c.text
+		var found bool
 		if l[0] == 0 {
-			if c.lower == "" {
-				c.lower = strings.ToLower(c.text)
-			}
-			hay, l = c.lower, l[1:]
+			found = c.containsFolded(id)
+		} else {
+			found = strings.Contains(c.text, l)
 		}
-		if strings.Contains(hay, l) {
+		if found {
 			c.state[id] = 1
 			return true
 		}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -166,21 +167,39 @@ func parseNumber(s string) (decimal.Decimal, bool) {
 			return decimal.Decimal{}, false
 		}
 	}
-	num := digits
-	if hasDot {
-		if num == "" {
-			num = "0"
-		}
-		num += "." + frac
-	}
-	d, err := decimal.NewFromString(num)
-	if err != nil {
+	d, ok := digitsDecimal(digits, frac)
+	if !ok {
 		return decimal.Decimal{}, false
 	}
 	if thousand {
 		d = d.Shift(3)
 	}
 	return d, true
+}
+
+// digitsDecimal is the decimal digits "." frac spell (both all digits, not
+// both empty). Up to 18 digits it is built as decimal.NewFromString builds
+// it (an int64 coefficient, the exponent minus the fraction's length)
+// without joining the parts into a new string first.
+func digitsDecimal(digits, frac string) (decimal.Decimal, bool) {
+	if len(digits)+len(frac) > 18 {
+		num := digits
+		if frac != "" {
+			if num == "" {
+				num = "0"
+			}
+			num += "." + frac
+		}
+		d, err := decimal.NewFromString(num)
+		return d, err == nil
+	}
+	var v int64
+	for _, part := range [2]string{digits, frac} {
+		for i := 0; i < len(part); i++ {
+			v = v*10 + int64(part[i]-'0')
+		}
+	}
+	return decimal.New(v, -int32(len(frac))), true
 }
 
 // isUnitWord reports words that follow a number that is not money ("62 litres", "300 miles", "10 am").
@@ -246,6 +265,9 @@ func checkAmount(d decimal.Decimal) error {
 // amountString renders an amount or a price for a tool argument: "45.20", "400",
 // "1200", and a fuel price's third decimal kept ("3.899").
 func amountString(d decimal.Decimal) string {
+	if s, ok := centsString(d); ok {
+		return s
+	}
 	switch {
 	case d.Equal(d.Truncate(0)):
 		return d.Truncate(0).String()
@@ -253,6 +275,32 @@ func amountString(d decimal.Decimal) string {
 		return d.StringFixed(2)
 	}
 	return d.String()
+}
+
+// centsString is amountString for the amounts people write, whole or with
+// cents (exponent 0 or -2, an int64 coefficient), formatted from the
+// coefficient instead of with decimal's rounding and big-number printing.
+func centsString(d decimal.Decimal) (string, bool) {
+	e := d.Exponent()
+	if (e != 0 && e != -2) || d.NumDigits() > 18 {
+		return "", false
+	}
+	c := d.CoefficientInt64()
+	switch {
+	case e == 0:
+		return strconv.FormatInt(c, 10), true
+	case c%100 == 0:
+		return strconv.FormatInt(c/100, 10), true
+	}
+	var buf [24]byte
+	b := buf[:0]
+	if c < 0 {
+		b = append(b, '-')
+		c = -c
+	}
+	b = strconv.AppendInt(b, c/100, 10)
+	b = append(b, '.', byte('0'+c%100/10), byte('0'+c%10))
+	return string(b), true
 }
 
 // numberString renders a measured quantity (volume, price per unit, odometer) as written,

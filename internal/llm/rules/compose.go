@@ -12,15 +12,16 @@ import (
 	"github.com/pamtravel/pam/internal/money"
 )
 
-// toolResult is the JSON of tools.Result as a tool_result block carries it.
+// toolResult is the JSON of tools.Result as a tool_result block carries it,
+// but for its data: a result with a summary is answered without it, so the
+// data is decoded (see resultData) only when needed.
 type toolResult struct {
-	Status     string          `json:"status"`
-	Data       json.RawMessage `json:"data"`
-	Summary    string          `json:"summary"`
-	Error      string          `json:"error"`
-	Stale      bool            `json:"stale"`
-	Disclaimer string          `json:"disclaimer"`
-	Partial    bool            `json:"partial"`
+	Status     string `json:"status"`
+	Summary    string `json:"summary"`
+	Error      string `json:"error"`
+	Stale      bool   `json:"stale"`
+	Disclaimer string `json:"disclaimer"`
+	Partial    bool   `json:"partial"`
 }
 
 // maxReply bounds a composed reply; tool summaries are short, data renderings may not be.
@@ -74,9 +75,19 @@ func unfence(text string) string {
 	return text[start : end+1]
 }
 
+// resultData is the data of a tool result body that decoded as a toolResult.
+func resultData(body []byte) json.RawMessage {
+	var d struct {
+		Data json.RawMessage `json:"data"`
+	}
+	_ = json.Unmarshal(body, &d) // the body decoded once already
+	return d.Data
+}
+
 func composeOne(name string, blk llm.Block) string {
 	var r toolResult
-	if err := json.Unmarshal([]byte(unfence(blk.Text)), &r); err != nil {
+	body := []byte(unfence(blk.Text))
+	if err := json.Unmarshal(body, &r); err != nil {
 		text := truncate(strings.TrimSpace(blk.Text), 300)
 		if blk.IsError {
 			if text == "" {
@@ -94,7 +105,7 @@ func composeOne(name string, blk llm.Block) string {
 	case "ok", "partial", "":
 		s = r.Summary
 		if s == "" {
-			s = renderData(r.Data)
+			s = renderData(resultData(body))
 		}
 		if s == "" {
 			s = "Done."

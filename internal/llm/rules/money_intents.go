@@ -69,9 +69,9 @@ func (t *turn) expenses() (plan, bool) {
 	parts := u.expenseParts()
 	var p plan
 	for k := 0; k+1 < len(parts); k++ {
-		sub := &turn{u: u.sub(parts[k], parts[k+1]), c: t.c, user: t.user, towns: t.towns}
-		if len(parts) == 2 {
-			sub.u = u
+		sub := &turn{u: u, c: t.c, user: t.user, towns: t.towns}
+		if len(parts) > 2 { // one part is the whole message
+			sub.u = u.sub(parts[k], parts[k+1])
 		}
 		a, refusal, ok := sub.amount()
 		if !ok {
@@ -88,7 +88,7 @@ func (t *turn) expenses() (plan, bool) {
 // expenseParts returns the boundaries of the message's parts: a part starts at
 // "and"/"plus" when what follows names its own amount. One part is [0, len).
 func (u *utterance) expenseParts() []int {
-	parts := []int{0}
+	parts := append(make([]int, 0, 4), 0) // room for two parts without growing
 	for i, tk := range u.toks {
 		if (tk.s != "and" && tk.s != "plus") || i == 0 {
 			continue

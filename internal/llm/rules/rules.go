@@ -101,10 +101,26 @@ func (m *Model) Generate(ctx context.Context, req *llm.Request, onDelta llm.Delt
 	resp.Content = make([]llm.Block, 0, len(p.calls))
 	for _, c := range p.calls {
 		n++
-		resp.Content = append(resp.Content, llm.Block{Type: llm.BlockToolUse, ToolUseID: "rules_" + strconv.Itoa(n), ToolName: c.name, Input: c.input})
+		resp.Content = append(resp.Content, llm.Block{Type: llm.BlockToolUse, ToolUseID: toolUseID(n), ToolName: c.name, Input: c.input})
 	}
 	resp.StopReason = llm.StopToolUse
 	return resp, nil
+}
+
+// toolUseIDs are the ids of a conversation's first tool calls, made once.
+var toolUseIDs = func() (ids [32]string) {
+	for n := range ids {
+		ids[n] = "rules_" + strconv.Itoa(n)
+	}
+	return ids
+}()
+
+// toolUseID names the n-th tool call of a conversation "rules_<n>".
+func toolUseID(n int) string {
+	if n >= 0 && n < len(toolUseIDs) {
+		return toolUseIDs[n]
+	}
+	return "rules_" + strconv.Itoa(n)
 }
 
 func textResponse(resp *llm.Response, text string, onDelta llm.DeltaFunc) *llm.Response {

@@ -37,8 +37,13 @@ func (b *uint128) has(i int) bool {
 // newUtterance tokenizes s: words split on spaces and sentence punctuation,
 // trailing commas, stops and colons trimmed, and "$3.45/gal" split at the slash.
 func newUtterance(s string) *utterance {
-	u := &utterance{orig: s, lower: asciiLower(s)}
-	u.toks = make([]token, 0, 16)
+	// The utterance and room for its first tokens in one allocation.
+	tu := &struct {
+		utterance
+		buf [16]token
+	}{utterance: utterance{orig: s, lower: asciiLower(s)}}
+	u := &tu.utterance
+	u.toks = tu.buf[:0]
 	l := u.lower
 	i := 0
 	for i < len(l) && len(u.toks) < maxTokens {
@@ -107,13 +112,17 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func asciiLower(s string) string {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for k := i; k < len(b); k++ {
-				if b[k] >= 'A' && b[k] <= 'Z' {
-					b[k] += 'a' - 'A'
+			var b strings.Builder
+			b.Grow(len(s))
+			b.WriteString(s[:i])
+			for k := i; k < len(s); k++ {
+				c := s[k]
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
 				}
+				b.WriteByte(c)
 			}
-			return string(b)
+			return b.String()
 		}
 	}
 	return s
