@@ -88,9 +88,9 @@ type conn struct {
 	// that steps, and read by the progress handler on that same goroutine.
 	done <-chan struct{}
 
-	out   uintptr  // C memory for two pointers: prepare's out parameters
-	buf   cbuf     // C copy of query text and of text and blob arguments
-	times []byte   // a time argument, formatted
+	out   uintptr // C memory for two pointers: prepare's out parameters
+	buf   cbuf    // C copy of query text and of text and blob arguments
+	times []byte  // a time argument, formatted
 	stmts map[string]*stmt
 	tx    tx
 	roTx  bool // the open transaction turned query_only on, to be turned off at its end

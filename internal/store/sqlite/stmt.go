@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"time"
+	"unsafe"
 
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -40,6 +41,7 @@ type stmt struct {
 	busy   bool // its rows are open
 	res    result
 	rows   rows
+	texts  []text // scratch of rows.Next
 }
 
 func newStmt(c *conn, p uintptr) *stmt {
@@ -277,6 +279,11 @@ func (r *rows) Next(dest []driver.Value) error {
 		}
 	}
 	r.row = false
+	// A row's texts share one Go allocation: a string kept keeps its row's
+	// texts alive, a row's worth of memory, for one allocation per row
+	// instead of one per text.
+	texts := s.texts[:0]
+	size := 0
 	for i := range dest {
 		col := int32(i)
 		switch sqlite3.Xsqlite3_column_type(c.tls, s.p, col) {
@@ -286,7 +293,9 @@ func (r *rows) Next(dest []driver.Value) error {
 			dest[i] = sqlite3.Xsqlite3_column_double(c.tls, s.p, col)
 		case sqlite3.SQLITE_TEXT:
 			p := sqlite3.Xsqlite3_column_text(c.tls, s.p, col)
-			dest[i] = string(libc.GoBytes(p, int(sqlite3.Xsqlite3_column_bytes(c.tls, s.p, col))))
+			n := int(sqlite3.Xsqlite3_column_bytes(c.tls, s.p, col))
+			texts = append(texts, text{i, p, n})
+			size += n
 		case sqlite3.SQLITE_BLOB:
 			p := sqlite3.Xsqlite3_column_blob(c.tls, s.p, col)
 			b := make([]byte, sqlite3.Xsqlite3_column_bytes(c.tls, s.p, col))
@@ -296,7 +305,24 @@ func (r *rows) Next(dest []driver.Value) error {
 			dest[i] = nil
 		}
 	}
+	s.texts = texts
+	if len(texts) == 0 {
+		return nil
+	}
+	buf := make([]byte, size)
+	for _, t := range texts {
+		copy(buf, libc.GoBytes(t.p, t.n))
+		dest[t.col] = unsafe.String(unsafe.SliceData(buf), t.n) // buf is never written again
+		buf = buf[t.n:]
+	}
 	return nil
+}
+
+// text is where a TEXT column's value lies in SQLite's memory until the next step.
+type text struct {
+	col int
+	p   uintptr
+	n   int
 }
 
 // Close resets the statement for its next run (or finalizes one nobody keeps).
