@@ -191,7 +191,7 @@ func (c *conn) ResetSession(context.Context) error {
 	if c.db == 0 {
 		return driver.ErrBadConn
 	}
-	if sqlite3.Xsqlite3_get_autocommit(c.tls, c.db) == 0 || c.roTx {
+	if sqlite3.Xsqlite3_get_autocommit(c.tls, c.db) == 0 {
 		if err := c.tx.Rollback(); err != nil {
 			return driver.ErrBadConn
 		}
