@@ -143,6 +143,7 @@ func (s *stmt) query(ctx context.Context, args []driver.NamedValue) (driver.Rows
 		return nil, err
 	}
 	rc := sqlite3.Xsqlite3_step(s.c.tls, s.p)
+	s.c.done = nil // Next watches the context from here
 	if rc != sqlite3.SQLITE_ROW && rc != sqlite3.SQLITE_DONE {
 		err := s.c.stepError(ctx, rc)
 		s.reset()
