@@ -410,6 +410,7 @@ func (c *conn) prepare(query string, persistent bool) (*stmt, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer c.buf.release(c.tls, text)
 	var flags uint32
 	if persistent {
 		flags = sqlite3.SQLITE_PREPARE_PERSISTENT

@@ -332,6 +332,11 @@ func TestScript(t *testing.T) {
 	if _, err := db.Exec("INSERT INTO t VALUES (1, 'x'); NOT SQL"); err == nil || !strings.Contains(err.Error(), "syntax") {
 		t.Errorf("bad script: err = %v", err)
 	}
+	long := strings.Repeat("x", 3*cbufKeep) // query text past the buffer a connection keeps
+	var n int
+	if err := db.QueryRow("SELECT length('" + long + "')").Scan(&n); err != nil || n != len(long) {
+		t.Fatalf("long query: %d, %v", n, err)
+	}
 	// A trailing semicolon or space does not make a script: the statement is cached.
 	c, err := db.Conn(context.Background())
 	if err != nil {
