@@ -375,6 +375,36 @@ func TestPreparedStatement(t *testing.T) {
 	if err := db.QueryRow("SELECT count(*) FROM t").Scan(&n); err != nil || n != 3 {
 		t.Fatalf("count = %d, %v", n, err)
 	}
+	// Run again in a transaction while its first rows are open.
+	tx, err := db.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	sel, err := tx.Prepare("SELECT x FROM t WHERE x >= ? ORDER BY x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := sel.Query(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x, y int
+		if err := rows.Scan(&x); err != nil {
+			t.Fatal(err)
+		}
+		if err := sel.QueryRow(x).Scan(&y); err != nil || y != x {
+			t.Fatalf("inner run = %d, %v; want %d", y, err, x)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := sel.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // FuzzTextRoundTrip: whatever text or blob is bound reads back unchanged.

@@ -99,17 +99,42 @@ func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 }
 
 func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	if s.busy {
-		return nil, errors.New("sqlite: statement run again while its rows are open")
+	r, err := s.idle()
+	if err != nil {
+		return nil, err
 	}
-	return s.exec(ctx, args)
+	res, err := r.exec(ctx, args)
+	r.release()
+	return res, err
 }
 
 func (s *stmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	if s.busy {
-		return nil, errors.New("sqlite: statement run again while its rows are open")
+	r, err := s.idle()
+	if err != nil {
+		return nil, err
 	}
-	return s.query(ctx, args)
+	rows, err := r.query(ctx, args)
+	if err != nil {
+		r.release()
+	}
+	return rows, err
+}
+
+// idle returns the caller's statement, or while its rows are open (a
+// sql.Stmt run again inside the transaction reading them) a copy of its
+// own, finalized after use.
+func (s *stmt) idle() (*stmt, error) {
+	if !s.busy {
+		return s, nil
+	}
+	if s.c.db == 0 {
+		return nil, driver.ErrBadConn
+	}
+	r, err := s.c.prepare(libc.GoString(sqlite3.Xsqlite3_sql(s.c.tls, s.p)), false)
+	if err == nil && r == nil {
+		err = errors.New("sqlite: statement cannot be prepared again")
+	}
+	return r, err
 }
 
 // exec runs the statement to its end. The result is the statement's own,
