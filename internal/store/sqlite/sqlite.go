@@ -1,5 +1,6 @@
-// Package sqlite owns PAM's default store: a SQLite file through the pure-Go
-// modernc.org/sqlite driver, in WAL mode with foreign keys on. Writes go through
+// Package sqlite owns PAM's default store: a SQLite file through PAM's own
+// database/sql driver on the pure-Go (transpiled) SQLite of
+// modernc.org/sqlite/lib, in WAL mode with foreign keys on. Writes go through
 // one connection (so concurrent writers queue instead of failing with
 // SQLITE_BUSY); reads use a pool of read-only connections. The queries are the
 // shared ones of sqlstore; this package adds the dialect and the migrations.
@@ -9,13 +10,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 
-	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/pamtravel/pam/internal/store/storage/sqlstore"
@@ -40,21 +38,6 @@ var Dialect = sqlstore.Dialect{
 	IsConnError:  func(error) (bool, bool) { return false, false },
 }
 
-func isCode(codes ...int) func(error) bool {
-	return func(err error) bool {
-		var e *sqlite.Error
-		if !errors.As(err, &e) {
-			return false
-		}
-		for _, c := range codes {
-			if e.Code() == c {
-				return true
-			}
-		}
-		return false
-	}
-}
-
 // Open opens (creating if needed) the SQLite database at path, applies the
 // migrations and returns the store. path ":memory:" gives a private in-memory
 // database on a single connection.
@@ -63,7 +46,7 @@ func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store
 	var reader, writer *sql.DB
 	var err error
 	if path == ":memory:" {
-		writer, err = openDB(dsn(":memory:", false))
+		writer, err = openDB(newConfig(":memory:", false))
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -76,13 +59,13 @@ func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store
 				return nil, fmt.Errorf("open sqlite: create directory: %w", err)
 			}
 		}
-		if writer, err = openDB(dsn(path, false)); err != nil {
+		if writer, err = openDB(newConfig(path, false)); err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		writer.SetMaxOpenConns(1)
 		writer.SetMaxIdleConns(1)
 		writer.SetConnMaxLifetime(o.MaxConnLifetime)
-		if reader, err = openDB(dsn(path, true)); err != nil {
+		if reader, err = openDB(newConfig(path, true)); err != nil {
 			writer.Close()
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -102,31 +85,26 @@ func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store
 	return s, nil
 }
 
-// openDB opens a pool whose connections keep their prepared statements.
-func openDB(dsn string) (*sql.DB, error) {
-	c, err := sqlite.NewConnector(dsn)
-	if err != nil {
-		return nil, err
-	}
-	return sql.OpenDB(cachingConnector{c}), nil
+// openDB opens a pool of connections configured by cfg.
+func openDB(cfg config) (*sql.DB, error) {
+	return sql.OpenDB(&connector{cfg}), nil
 }
 
-// dsn builds the driver's DSN: WAL, foreign keys, busy timeout, and IMMEDIATE
-// transactions so a write transaction takes the lock up front.
-func dsn(path string, readOnly bool) string {
-	q := url.Values{}
-	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMs))
-	q.Add("_pragma", "foreign_keys(1)")
+// newConfig configures a connection: WAL, foreign keys, busy timeout; a
+// reading connection is query_only, the writing one begins its
+// transactions IMMEDIATE (see conn.BeginTx).
+func newConfig(path string, readOnly bool) config {
+	cfg := config{path: path, readOnly: readOnly, pragmas: []string{
+		fmt.Sprintf("busy_timeout = %d", busyTimeoutMs), // first: the others may wait for a lock
+		"foreign_keys = 1",
+	}}
 	if path != ":memory:" {
-		q.Add("_pragma", "journal_mode(WAL)")
-		q.Add("_pragma", "synchronous(NORMAL)")
+		cfg.pragmas = append(cfg.pragmas, "journal_mode = WAL", "synchronous = NORMAL")
 	}
 	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-	} else {
-		q.Set("_txlock", "immediate")
+		cfg.pragmas = append(cfg.pragmas, "query_only = 1")
 	}
-	return "file:" + path + "?" + q.Encode()
+	return cfg
 }
 
 // Migrate applies the embedded migrations not yet applied; it returns how many it applied.

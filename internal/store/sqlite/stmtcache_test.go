@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-func openConn(t *testing.T) *sql.Conn {
+func openTestConn(t *testing.T) *sql.Conn {
 	t.Helper()
-	db, err := openDB(dsn(filepath.Join(t.TempDir(), "c.db"), false))
+	db, err := openDB(newConfig(filepath.Join(t.TempDir(), "c.db"), false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +26,7 @@ func openConn(t *testing.T) *sql.Conn {
 func cached(t *testing.T, c *sql.Conn) int {
 	t.Helper()
 	var n int
-	if err := c.Raw(func(dc any) error { n = len(dc.(*cachingConn).stmts); return nil }); err != nil {
+	if err := c.Raw(func(dc any) error { n = len(dc.(*conn).stmts); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -36,7 +36,7 @@ func cached(t *testing.T, c *sql.Conn) int {
 // statement under that result.
 func TestStmtCacheSameQueryWhileRowsOpen(t *testing.T) {
 	ctx := context.Background()
-	c := openConn(t)
+	c := openTestConn(t)
 	const q = "WITH RECURSIVE s(v) AS (SELECT 1 UNION ALL SELECT v + 1 FROM s WHERE v < ?) SELECT v FROM s"
 	outer, err := c.QueryContext(ctx, q, 3)
 	if err != nil {
@@ -63,7 +63,7 @@ func TestStmtCacheSameQueryWhileRowsOpen(t *testing.T) {
 // The cache holds at most stmtCacheSize statements, and scripts not at all.
 func TestStmtCacheBounded(t *testing.T) {
 	ctx := context.Background()
-	c := openConn(t)
+	c := openTestConn(t)
 	for i := range stmtCacheSize + 10 {
 		var v int
 		if err := c.QueryRowContext(ctx, "SELECT "+strconv.Itoa(i)).Scan(&v); err != nil || v != i {
