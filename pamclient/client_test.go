@@ -226,6 +226,12 @@ func TestRetryableRefusalIsResentWithTheSameID(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no answer after the refusal")
 	}
+	// The answer reaches the channel just before its chat leaves the pending
+	// list (Pending() == 0 promises every answer is on its channel, not the
+	// converse), so the pending count is awaited.
+	for deadline := time.Now().Add(2 * time.Second); c.Pending() != 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if len(chats) != 2 || chats[0] != id || chats[1] != id || c.Pending() != 0 {
