@@ -22,6 +22,9 @@ func (s *Store) CreateConversation(ctx context.Context, c *store.Conversation) e
 	err := s.write(ctx, "create conversation", func(q querier) error {
 		at := s.ts(t)
 		_, err := s.exec(ctx, q, "INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?)", id, c.UserID, c.Title, at, at)
+		if tx, ok := q.(*txn); ok && err == nil {
+			tx.createdConversation(id, c.UserID, t)
+		}
 		return s.fkAsNotFound("user", err)
 	})
 	if err == nil {
@@ -51,7 +54,9 @@ func scanMsg(r scanner) (store.Message, error) {
 	return m, err
 }
 
-// AppendMessage stores m in the user's conversation and touches the conversation.
+// AppendMessage stores m in the user's conversation and touches the
+// conversation. The first message of a conversation created in the same
+// transaction takes the conversation's time instead: it is already touched.
 func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 	if err := checkJSON("meta", m.Meta); err != nil {
 		return err
@@ -62,15 +67,23 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 		id = NewID()
 	}
 	err := s.writeTx(ctx, "append message", func(q querier) error {
+		touch := true
+		if tx, ok := q.(*txn); ok {
+			if at, ok := tx.firstMessage(m.ConversationID, m.UserID); ok {
+				t, touch = at, false // the conversation was created in this transaction, at t
+			}
+		}
 		at := s.ts(t)
-		n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, m.ConversationID, m.UserID)
-		if err != nil {
-			return err
+		if touch {
+			n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, m.ConversationID, m.UserID)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return notFound("conversation")
+			}
 		}
-		if n == 0 {
-			return notFound("conversation")
-		}
-		_, err = s.exec(ctx, q, "INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		_, err := s.exec(ctx, q, "INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			id, m.ConversationID, m.UserID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), at)
 		return err
 	})

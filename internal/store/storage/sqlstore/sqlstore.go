@@ -96,7 +96,7 @@ type db struct {
 // Store implements store.Store over database/sql.
 type Store struct {
 	db *db
-	tx *sql.Tx // set inside InTx
+	tx *txn // set inside InTx
 }
 
 var _ store.Store = (*Store)(nil)
@@ -144,8 +144,16 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 		return fn(&Store{db: s.db, tx: tx})
 	}
 	return s.db.run(ctx, "tx", s.db.writer, true, false, func(q querier) error {
-		return fn(&Store{db: s.db, tx: q.(*sql.Tx)})
+		ts := &txStore{txn: txn{Tx: q.(*sql.Tx)}}
+		ts.Store = Store{db: s.db, tx: &ts.txn}
+		return fn(&ts.Store)
 	})
+}
+
+// txStore is a Store bound to the transaction it opened, in one allocation.
+type txStore struct {
+	Store
+	txn txn
 }
 
 // InTxContext runs fn in one transaction that the operations made with fn's
@@ -158,28 +166,31 @@ func (s *Store) InTxContext(ctx context.Context, fn func(ctx context.Context) er
 		return fn(ctx)
 	}
 	return s.db.run(ctx, "tx", s.db.writer, true, false, func(q querier) error {
-		return fn(context.WithValue(ctx, ambientKey{}, &ambient{db: s.db, tx: q.(*sql.Tx)}))
+		a := &ambient{db: s.db, own: txn{Tx: q.(*sql.Tx)}}
+		a.tx = &a.own
+		return fn(context.WithValue(ctx, ambientKey{}, a))
 	})
 }
 
 // ambient is the transaction InTxContext opened, carried by its ctx.
 type ambient struct {
-	db *db
-	tx *sql.Tx
+	db  *db
+	tx  *txn
+	own txn // tx, when InTxContext opened it
 }
 
 type ambientKey struct{}
 
 // bound returns the transaction an operation runs in: the Store's own, or
 // the one ctx carries for this database; nil for none.
-func (s *Store) bound(ctx context.Context) *sql.Tx {
+func (s *Store) bound(ctx context.Context) *txn {
 	if s.tx != nil {
 		return s.tx
 	}
 	return s.joined(ctx)
 }
 
-func (s *Store) joined(ctx context.Context) *sql.Tx {
+func (s *Store) joined(ctx context.Context) *txn {
 	if a, ok := ctx.Value(ambientKey{}).(*ambient); ok && a.db == s.db {
 		return a.tx
 	}
