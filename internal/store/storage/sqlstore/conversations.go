@@ -73,9 +73,10 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 				t, touch = at, false // the conversation was created in this transaction, at t
 			}
 		}
-		at := s.ts(t)
+		// Values bound by both statements are boxed once.
+		at, convID, userID := s.ts(t), any(m.ConversationID), any(m.UserID)
 		if touch {
-			n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, m.ConversationID, m.UserID)
+			n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, convID, userID)
 			if err != nil {
 				return err
 			}
@@ -84,7 +85,7 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 			}
 		}
 		_, err := s.exec(ctx, q, "INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			id, m.ConversationID, m.UserID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), at)
+			id, convID, userID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), at)
 		return err
 	})
 	if err == nil {
