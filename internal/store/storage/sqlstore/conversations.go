@@ -47,11 +47,14 @@ func (s *Store) ListConversations(ctx context.Context, userID string, p store.Pa
 
 const msgCols = "id, conversation_id, user_id, role, content, client_message_id, source, degraded, meta, created_at"
 
-func scanMsg(r scanner) (store.Message, error) {
-	var m store.Message
-	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.ClientMessageID, &m.Source, &m.Degraded,
-		jsonScan{&m.Meta}, timeScan{&m.CreatedAt})
+func scanMsg(r scanner) (m store.Message, err error) {
+	err = scanMsgTo(r, &m)
 	return m, err
+}
+
+func scanMsgTo(r scanner, m *store.Message) error {
+	return r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.ClientMessageID, &m.Source, &m.Degraded,
+		jsonScan{&m.Meta}, timeScan{&m.CreatedAt})
 }
 
 // AppendMessage stores m in the user's conversation and touches the
@@ -120,7 +123,7 @@ func (s *Store) RecentMessages(ctx context.Context, userID, conversationID strin
 		if err != nil {
 			return err
 		}
-		if out, err = collect(rows, scanMsg); err != nil || len(out) > 0 {
+		if out, err = collectTo(rows, scanMsgTo); err != nil || len(out) > 0 {
 			return err
 		}
 		return s.ownsConversation(ctx, q, userID, conversationID)

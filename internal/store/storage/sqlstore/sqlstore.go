@@ -437,14 +437,23 @@ func notFound(what string) error { return &opError{what, store.ErrNotFound} }
 
 // collect scans every row with scan and closes rows.
 func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	return collectTo(rows, func(r scanner, v *T) (err error) {
+		*v, err = scan(r)
+		return err
+	})
+}
+
+// collectTo scans every row with scan straight into the slice it returns,
+// and closes rows: a row costs no value of its own to scan into and copy.
+func collectTo[T any](rows *sql.Rows, scan func(r scanner, v *T) error) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
+		var zero T
+		out = append(out, zero)
+		if err := scan(rows, &out[len(out)-1]); err != nil {
 			return nil, err
 		}
-		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
