@@ -84,6 +84,9 @@ func (s *Store) chainAudit(ctx context.Context, q querier, recs []store.AuditRec
 	return s.insertAudit(ctx, q, recs)
 }
 
+// auditColCount is how many columns auditCols names.
+const auditColCount = 15
+
 // auditInsertRows bounds the rows of one INSERT: each distinct statement is
 // kept rebound for PostgreSQL, and a tool call rarely writes more rows.
 const auditInsertRows = 16
@@ -100,9 +103,10 @@ var auditInserts = func() (out [auditInsertRows + 1]string) {
 // insertAudit stores recs with as few statements as it can: on PostgreSQL
 // each is a round trip made while the audit table is locked.
 func (s *Store) insertAudit(ctx context.Context, q querier, recs []store.AuditRecord) error {
+	var buf [auditColCount * auditInsertRows]any // exec keeps no args: on the stack
 	for len(recs) > 0 {
 		n := min(len(recs), auditInsertRows)
-		args := make([]any, 0, 15*n)
+		args := buf[:0]
 		for i := range recs[:n] {
 			rec := &recs[i]
 			args = append(args, rec.Seq, s.ts(rec.Time), rec.UserID, rec.RequestID, rec.Kind, rec.Action, nullJSON(rec.Args), rec.Outcome,

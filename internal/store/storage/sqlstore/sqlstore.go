@@ -377,7 +377,20 @@ func (d *db) q(query string) string {
 }
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (int64, error) {
-	res, err := q.ExecContext(ctx, s.db.q(query), args...)
+	var res sql.Result
+	var err error
+	// Calls on the concrete types keep args, which database/sql only reads,
+	// off the heap: through the interface every statement allocated them.
+	switch q := q.(type) {
+	case *txn:
+		res, err = q.Tx.ExecContext(ctx, s.db.q(query), args...)
+	case *sql.Tx:
+		res, err = q.ExecContext(ctx, s.db.q(query), args...)
+	case *sql.Conn:
+		res, err = q.ExecContext(ctx, s.db.q(query), args...)
+	default:
+		return 0, unknownQuerier(q)
+	}
 	if err != nil {
 		return 0, s.classify(err)
 	}
@@ -389,7 +402,18 @@ func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) 
 }
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
-	rows, err := q.QueryContext(ctx, s.db.q(query), args...)
+	var rows *sql.Rows
+	var err error
+	switch q := q.(type) { // see exec
+	case *txn:
+		rows, err = q.Tx.QueryContext(ctx, s.db.q(query), args...)
+	case *sql.Tx:
+		rows, err = q.QueryContext(ctx, s.db.q(query), args...)
+	case *sql.Conn:
+		rows, err = q.QueryContext(ctx, s.db.q(query), args...)
+	default:
+		return nil, unknownQuerier(q)
+	}
 	if err != nil {
 		return nil, s.classify(err)
 	}
@@ -397,7 +421,22 @@ func (s *Store) query(ctx context.Context, q querier, query string, args ...any)
 }
 
 func (s *Store) row(ctx context.Context, q querier, query string, args ...any) *sql.Row {
-	return q.QueryRowContext(ctx, s.db.q(query), args...)
+	switch q := q.(type) { // see exec
+	case *txn:
+		return q.Tx.QueryRowContext(ctx, s.db.q(query), args...)
+	case *sql.Tx:
+		return q.QueryRowContext(ctx, s.db.q(query), args...)
+	case *sql.Conn:
+		return q.QueryRowContext(ctx, s.db.q(query), args...)
+	default:
+		panic(unknownQuerier(q)) // a *sql.Row cannot carry an error of ours
+	}
+}
+
+// unknownQuerier reports a querier none of exec, query and row call
+// directly: a programming error, as run and bound give only those.
+func unknownQuerier(q querier) error {
+	return fmt.Errorf("sqlstore: unexpected querier %T", q)
 }
 
 // classify wraps a uniqueness violation as store.ErrConflict.
