@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 
 	"github.com/pamtravel/pam/internal/store"
@@ -48,13 +49,20 @@ func (s *Store) ListConversations(ctx context.Context, userID string, p store.Pa
 const msgCols = "id, conversation_id, user_id, role, content, client_message_id, source, degraded, meta, created_at"
 
 func scanMsg(r scanner) (m store.Message, err error) {
-	err = scanMsgTo(r, &m)
+	dest := msgDest(&m)
+	err = r.Scan(dest[:]...)
 	return m, err
 }
 
-func scanMsgTo(r scanner, m *store.Message) error {
-	return r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.ClientMessageID, &m.Source, &m.Degraded,
-		jsonScan{&m.Meta}, timeScan{&m.CreatedAt})
+// scanMsgTo scans into m; on the concrete *sql.Rows the destinations stay on the stack.
+func scanMsgTo(r *sql.Rows, m *store.Message) error {
+	dest := msgDest(m)
+	return r.Scan(dest[:]...)
+}
+
+func msgDest(m *store.Message) [10]any {
+	return [10]any{&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.ClientMessageID, &m.Source, &m.Degraded,
+		jsonScan{&m.Meta}, timeScan{&m.CreatedAt}}
 }
 
 // AppendMessage stores m in the user's conversation and touches the

@@ -476,7 +476,7 @@ func notFound(what string) error { return &opError{what, store.ErrNotFound} }
 
 // collect scans every row with scan and closes rows.
 func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
-	return collectTo(rows, func(r scanner, v *T) (err error) {
+	return collectTo(rows, func(r *sql.Rows, v *T) (err error) {
 		*v, err = scan(r)
 		return err
 	})
@@ -484,7 +484,7 @@ func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) 
 
 // collectTo scans every row with scan straight into the slice it returns,
 // and closes rows: a row costs no value of its own to scan into and copy.
-func collectTo[T any](rows *sql.Rows, scan func(r scanner, v *T) error) ([]T, error) {
+func collectTo[T any](rows *sql.Rows, scan func(r *sql.Rows, v *T) error) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
