@@ -382,7 +382,10 @@ type Store interface {
 	CreateConversation(ctx context.Context, c *Conversation) error
 	ConversationByID(ctx context.Context, userID, id string) (*Conversation, error)
 	ListConversations(ctx context.Context, userID string, p Page) ([]Conversation, string, error)
-	AppendMessage(ctx context.Context, m *Message) error                                                // fills ID (unless set, from NewID), CreatedAt; touches the conversation
+	// AppendMessage fills m's ID (unless set, from NewID) and CreatedAt and
+	// touches the conversation; the first message of a conversation created in
+	// the same transaction takes the conversation's time.
+	AppendMessage(ctx context.Context, m *Message) error
 	ListMessages(ctx context.Context, userID, conversationID string, p Page) ([]Message, string, error) // oldest first
 	RecentMessages(ctx context.Context, userID, conversationID string, limit int) ([]Message, error)    // the newest, oldest first
 	CountMessages(ctx context.Context, userID, conversationID string) (int, error)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -71,6 +72,77 @@ func testConversations(t *testing.T, s store.Store) {
 	if n, err := s.CountMessages(ctx, u.ID, c1.ID); err != nil || n != 0 {
 		t.Errorf("CountMessages after delete = %d, %v", n, err)
 	}
+}
+
+// testFirstMessageInTx: a conversation created and given its first message
+// in one transaction (every new chat turn) has the message's time as its
+// updated time, and the message is still checked against the owner.
+func testFirstMessageInTx(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	u, other := newUser(t, s), newUser(t, s)
+	var c *store.Conversation
+	var first, second *store.Message
+	must(t, s.InTx(ctx, func(tx store.Store) error {
+		c = &store.Conversation{UserID: u.ID, Title: "new"}
+		if err := tx.CreateConversation(ctx, c); err != nil {
+			return err
+		}
+		first = &store.Message{ConversationID: c.ID, UserID: u.ID, Role: store.MessageUser, Content: "hi"}
+		if err := tx.AppendMessage(ctx, first); err != nil {
+			return err
+		}
+		if !first.CreatedAt.Equal(c.CreatedAt) {
+			t.Errorf("first message at %v, want the conversation's time %v", first.CreatedAt, c.CreatedAt)
+		}
+		second = &store.Message{ConversationID: c.ID, UserID: u.ID, Role: store.MessageAssistant, Content: "hello"}
+		return tx.AppendMessage(ctx, second)
+	}))
+	got, err := s.ConversationByID(ctx, u.ID, c.ID)
+	must(t, err)
+	if !got.UpdatedAt.Equal(second.CreatedAt) || second.CreatedAt.Before(first.CreatedAt) {
+		t.Errorf("conversation updated %v, messages at %v and %v; want the second message's time", got.UpdatedAt, first.CreatedAt, second.CreatedAt)
+	}
+	if ms, err := s.RecentMessages(ctx, u.ID, c.ID, 5); err != nil || len(ms) != 2 || !ms[0].CreatedAt.Equal(first.CreatedAt) {
+		t.Errorf("RecentMessages = %v, %v; want both messages, the first at the conversation's time", contents(ms), err)
+	}
+
+	// The same through a transaction that operations join by ctx.
+	var c2 *store.Conversation
+	var m2 *store.Message
+	must(t, s.InTxContext(ctx, func(ctx context.Context) error {
+		c2 = &store.Conversation{UserID: u.ID}
+		if err := s.CreateConversation(ctx, c2); err != nil {
+			return err
+		}
+		m2 = &store.Message{ConversationID: c2.ID, UserID: u.ID, Role: store.MessageUser, Content: "hi"}
+		return s.AppendMessage(ctx, m2)
+	}))
+	if got, err := s.ConversationByID(ctx, u.ID, c2.ID); err != nil || !got.UpdatedAt.Equal(m2.CreatedAt) || !m2.CreatedAt.Equal(c2.CreatedAt) {
+		t.Errorf("joined transaction: conversation %+v (%v), message at %v; want one time", got, err, m2.CreatedAt)
+	}
+
+	// Only the owner appends to the conversation just created...
+	err = s.InTx(ctx, func(tx store.Store) error {
+		c := &store.Conversation{UserID: u.ID}
+		if err := tx.CreateConversation(ctx, c); err != nil {
+			return err
+		}
+		return tx.AppendMessage(ctx, &store.Message{ConversationID: c.ID, UserID: other.ID, Role: store.MessageUser, Content: "x"})
+	})
+	wantNotFound(t, "AppendMessage into another user's new conversation", err)
+	// ...and not after the owner was deleted in the same transaction.
+	gone := newUser(t, s)
+	err = s.InTx(ctx, func(tx store.Store) error {
+		c := &store.Conversation{UserID: gone.ID}
+		if err := tx.CreateConversation(ctx, c); err != nil {
+			return err
+		}
+		if err := tx.DeleteUser(ctx, gone.ID); err != nil {
+			return err
+		}
+		return tx.AppendMessage(ctx, &store.Message{ConversationID: c.ID, UserID: gone.ID, Role: store.MessageUser, Content: "x"})
+	})
+	wantNotFound(t, "AppendMessage into a conversation deleted with its user", err)
 }
 
 func testMessagesPaging(t *testing.T, s store.Store) {

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteUserCascades", testDeleteUserCascades},
 		{"RefreshTokens", testRefreshTokens},
 		{"Conversations", testConversations},
+		{"FirstMessageInTx", testFirstMessageInTx},
 		{"MessagesPaging", testMessagesPaging},
 		{"TurnsIdempotentUnderConcurrency", testTurns},
 		{"EventsGaplessUnderConcurrency", testEventsGapless},

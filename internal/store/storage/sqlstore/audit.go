@@ -58,19 +58,23 @@ func (s *Store) AppendAudits(ctx context.Context, rs []*store.AuditRecord, hash 
 	return nil
 }
 
-// chainAudit appends recs after the last row inside the caller's transaction.
+// chainAudit appends recs (at least one) after the last row inside the
+// caller's transaction.
 func (s *Store) chainAudit(ctx context.Context, q querier, recs []store.AuditRecord, hash func(r *store.AuditRecord) string) error {
 	if s.db.d.LockAudit != "" {
 		if _, err := s.exec(ctx, q, s.db.d.LockAudit); err != nil {
 			return err
 		}
 	}
-	var last int64
-	var prev string
-	err := s.row(ctx, q, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	// The last row is read into the first record, already on the heap, so
+	// the scan destinations cost nothing more.
+	first := &recs[0]
+	first.Seq, first.PrevHash = 0, ""
+	err := s.row(ctx, q, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&first.Seq, &first.PrevHash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
+	last, prev := first.Seq, first.PrevHash
 	for i := range recs {
 		rec := &recs[i]
 		rec.Seq, rec.PrevHash = last+1+int64(i), prev
@@ -79,6 +83,9 @@ func (s *Store) chainAudit(ctx context.Context, q querier, recs []store.AuditRec
 	}
 	return s.insertAudit(ctx, q, recs)
 }
+
+// auditColCount is how many columns auditCols names.
+const auditColCount = 15
 
 // auditInsertRows bounds the rows of one INSERT: each distinct statement is
 // kept rebound for PostgreSQL, and a tool call rarely writes more rows.
@@ -96,9 +103,10 @@ var auditInserts = func() (out [auditInsertRows + 1]string) {
 // insertAudit stores recs with as few statements as it can: on PostgreSQL
 // each is a round trip made while the audit table is locked.
 func (s *Store) insertAudit(ctx context.Context, q querier, recs []store.AuditRecord) error {
+	var buf [auditColCount * auditInsertRows]any // exec keeps no args: on the stack
 	for len(recs) > 0 {
 		n := min(len(recs), auditInsertRows)
-		args := make([]any, 0, 15*n)
+		args := buf[:0]
 		for i := range recs[:n] {
 			rec := &recs[i]
 			args = append(args, rec.Seq, s.ts(rec.Time), rec.UserID, rec.RequestID, rec.Kind, rec.Action, nullJSON(rec.Args), rec.Outcome,

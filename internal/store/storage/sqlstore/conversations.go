@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 
 	"github.com/pamtravel/pam/internal/store"
@@ -22,6 +23,9 @@ func (s *Store) CreateConversation(ctx context.Context, c *store.Conversation) e
 	err := s.write(ctx, "create conversation", func(q querier) error {
 		at := s.ts(t)
 		_, err := s.exec(ctx, q, "INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?)", id, c.UserID, c.Title, at, at)
+		if tx, ok := q.(*txn); ok && err == nil {
+			tx.createdConversation(id, c.UserID, t)
+		}
 		return s.fkAsNotFound("user", err)
 	})
 	if err == nil {
@@ -44,14 +48,26 @@ func (s *Store) ListConversations(ctx context.Context, userID string, p store.Pa
 
 const msgCols = "id, conversation_id, user_id, role, content, client_message_id, source, degraded, meta, created_at"
 
-func scanMsg(r scanner) (store.Message, error) {
-	var m store.Message
-	err := r.Scan(&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.ClientMessageID, &m.Source, &m.Degraded,
-		jsonScan{&m.Meta}, timeScan{&m.CreatedAt})
+func scanMsg(r scanner) (m store.Message, err error) {
+	dest := msgDest(&m)
+	err = r.Scan(dest[:]...)
 	return m, err
 }
 
-// AppendMessage stores m in the user's conversation and touches the conversation.
+// scanMsgTo scans into m; on the concrete *sql.Rows the destinations stay on the stack.
+func scanMsgTo(r *sql.Rows, m *store.Message) error {
+	dest := msgDest(m)
+	return r.Scan(dest[:]...)
+}
+
+func msgDest(m *store.Message) [10]any {
+	return [10]any{&m.ID, &m.ConversationID, &m.UserID, &m.Role, &m.Content, &m.ClientMessageID, &m.Source, &m.Degraded,
+		jsonScan{&m.Meta}, timeScan{&m.CreatedAt}}
+}
+
+// AppendMessage stores m in the user's conversation and touches the
+// conversation. The first message of a conversation created in the same
+// transaction takes the conversation's time instead: it is already touched.
 func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 	if err := checkJSON("meta", m.Meta); err != nil {
 		return err
@@ -62,16 +78,25 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 		id = NewID()
 	}
 	err := s.writeTx(ctx, "append message", func(q querier) error {
-		at := s.ts(t)
-		n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, m.ConversationID, m.UserID)
-		if err != nil {
-			return err
+		touch := true
+		if tx, ok := q.(*txn); ok {
+			if at, ok := tx.firstMessage(m.ConversationID, m.UserID); ok {
+				t, touch = at, false // the conversation was created in this transaction, at t
+			}
 		}
-		if n == 0 {
-			return notFound("conversation")
+		// Values bound by both statements are boxed once.
+		at, convID, userID := s.ts(t), any(m.ConversationID), any(m.UserID)
+		if touch {
+			n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, convID, userID)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				return notFound("conversation")
+			}
 		}
-		_, err = s.exec(ctx, q, "INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			id, m.ConversationID, m.UserID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), at)
+		_, err := s.exec(ctx, q, "INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			id, convID, userID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), at)
 		return err
 	})
 	if err == nil {
@@ -106,7 +131,7 @@ func (s *Store) RecentMessages(ctx context.Context, userID, conversationID strin
 		if err != nil {
 			return err
 		}
-		if out, err = collect(rows, scanMsg); err != nil || len(out) > 0 {
+		if out, err = collectTo(rows, scanMsgTo); err != nil || len(out) > 0 {
 			return err
 		}
 		return s.ownsConversation(ctx, q, userID, conversationID)

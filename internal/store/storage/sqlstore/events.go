@@ -13,14 +13,15 @@ import (
 // the per-user counter row is incremented (and so locked) first, so concurrent
 // appenders queue on it and a rolled-back append leaves no gap.
 func (s *Store) AppendEvent(ctx context.Context, userID, typ string, build func(seq int64) (json.RawMessage, error)) (*store.Event, error) {
-	var ev store.Event
+	ev := &store.Event{}
 	err := s.writeTx(ctx, "append event", func(q querier) error {
-		var seq int64
+		user := any(userID) // bound by both statements, boxed once
 		err := s.row(ctx, q, `INSERT INTO event_counters (user_id, last_seq) VALUES (?, 1)
-			ON CONFLICT (user_id) DO UPDATE SET last_seq = event_counters.last_seq + 1 RETURNING last_seq`, userID).Scan(&seq)
+			ON CONFLICT (user_id) DO UPDATE SET last_seq = event_counters.last_seq + 1 RETURNING last_seq`, user).Scan(&ev.Seq)
 		if err != nil {
 			return s.fkAsNotFound("user", err)
 		}
+		seq := ev.Seq
 		payload, err := build(seq)
 		if err != nil {
 			return fmt.Errorf("build event %d: %w", seq, err)
@@ -30,16 +31,16 @@ func (s *Store) AppendEvent(ctx context.Context, userID, typ string, build func(
 		}
 		t := now()
 		if _, err := s.exec(ctx, q, "INSERT INTO events (user_id, seq, type, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-			userID, seq, typ, string(payload), s.ts(t)); err != nil {
+			user, seq, typ, string(payload), s.ts(t)); err != nil {
 			return err
 		}
-		ev = store.Event{UserID: userID, Seq: seq, Type: typ, Payload: payload, CreatedAt: t}
+		*ev = store.Event{UserID: userID, Seq: seq, Type: typ, Payload: payload, CreatedAt: t}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &ev, nil
+	return ev, nil
 }
 
 // EventsAfter returns the user's kept frames after seq, oldest first.

@@ -96,7 +96,7 @@ type db struct {
 // Store implements store.Store over database/sql.
 type Store struct {
 	db *db
-	tx *sql.Tx // set inside InTx
+	tx *txn // set inside InTx
 }
 
 var _ store.Store = (*Store)(nil)
@@ -144,8 +144,16 @@ func (s *Store) InTx(ctx context.Context, fn func(tx store.Store) error) error {
 		return fn(&Store{db: s.db, tx: tx})
 	}
 	return s.db.run(ctx, "tx", s.db.writer, true, false, func(q querier) error {
-		return fn(&Store{db: s.db, tx: q.(*sql.Tx)})
+		ts := &txStore{txn: txn{Tx: q.(*sql.Tx)}}
+		ts.Store = Store{db: s.db, tx: &ts.txn}
+		return fn(&ts.Store)
 	})
+}
+
+// txStore is a Store bound to the transaction it opened, in one allocation.
+type txStore struct {
+	Store
+	txn txn
 }
 
 // InTxContext runs fn in one transaction that the operations made with fn's
@@ -158,28 +166,31 @@ func (s *Store) InTxContext(ctx context.Context, fn func(ctx context.Context) er
 		return fn(ctx)
 	}
 	return s.db.run(ctx, "tx", s.db.writer, true, false, func(q querier) error {
-		return fn(context.WithValue(ctx, ambientKey{}, &ambient{db: s.db, tx: q.(*sql.Tx)}))
+		a := &ambient{db: s.db, own: txn{Tx: q.(*sql.Tx)}}
+		a.tx = &a.own
+		return fn(context.WithValue(ctx, ambientKey{}, a))
 	})
 }
 
 // ambient is the transaction InTxContext opened, carried by its ctx.
 type ambient struct {
-	db *db
-	tx *sql.Tx
+	db  *db
+	tx  *txn
+	own txn // tx, when InTxContext opened it
 }
 
 type ambientKey struct{}
 
 // bound returns the transaction an operation runs in: the Store's own, or
 // the one ctx carries for this database; nil for none.
-func (s *Store) bound(ctx context.Context) *sql.Tx {
+func (s *Store) bound(ctx context.Context) *txn {
 	if s.tx != nil {
 		return s.tx
 	}
 	return s.joined(ctx)
 }
 
-func (s *Store) joined(ctx context.Context) *sql.Tx {
+func (s *Store) joined(ctx context.Context) *txn {
 	if a, ok := ctx.Value(ambientKey{}).(*ambient); ok && a.db == s.db {
 		return a.tx
 	}
@@ -366,7 +377,20 @@ func (d *db) q(query string) string {
 }
 
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (int64, error) {
-	res, err := q.ExecContext(ctx, s.db.q(query), args...)
+	var res sql.Result
+	var err error
+	// Calls on the concrete types keep args, which database/sql only reads,
+	// off the heap: through the interface every statement allocated them.
+	switch q := q.(type) {
+	case *txn:
+		res, err = q.Tx.ExecContext(ctx, s.db.q(query), args...)
+	case *sql.Tx:
+		res, err = q.ExecContext(ctx, s.db.q(query), args...)
+	case *sql.Conn:
+		res, err = q.ExecContext(ctx, s.db.q(query), args...)
+	default:
+		return 0, unknownQuerier(q)
+	}
 	if err != nil {
 		return 0, s.classify(err)
 	}
@@ -378,7 +402,18 @@ func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) 
 }
 
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
-	rows, err := q.QueryContext(ctx, s.db.q(query), args...)
+	var rows *sql.Rows
+	var err error
+	switch q := q.(type) { // see exec
+	case *txn:
+		rows, err = q.Tx.QueryContext(ctx, s.db.q(query), args...)
+	case *sql.Tx:
+		rows, err = q.QueryContext(ctx, s.db.q(query), args...)
+	case *sql.Conn:
+		rows, err = q.QueryContext(ctx, s.db.q(query), args...)
+	default:
+		return nil, unknownQuerier(q)
+	}
 	if err != nil {
 		return nil, s.classify(err)
 	}
@@ -386,7 +421,22 @@ func (s *Store) query(ctx context.Context, q querier, query string, args ...any)
 }
 
 func (s *Store) row(ctx context.Context, q querier, query string, args ...any) *sql.Row {
-	return q.QueryRowContext(ctx, s.db.q(query), args...)
+	switch q := q.(type) { // see exec
+	case *txn:
+		return q.Tx.QueryRowContext(ctx, s.db.q(query), args...)
+	case *sql.Tx:
+		return q.QueryRowContext(ctx, s.db.q(query), args...)
+	case *sql.Conn:
+		return q.QueryRowContext(ctx, s.db.q(query), args...)
+	default:
+		panic(unknownQuerier(q)) // a *sql.Row cannot carry an error of ours
+	}
+}
+
+// unknownQuerier reports a querier none of exec, query and row call
+// directly: a programming error, as run and bound give only those.
+func unknownQuerier(q querier) error {
+	return fmt.Errorf("sqlstore: unexpected querier %T", q)
 }
 
 // classify wraps a uniqueness violation as store.ErrConflict.
@@ -426,14 +476,23 @@ func notFound(what string) error { return &opError{what, store.ErrNotFound} }
 
 // collect scans every row with scan and closes rows.
 func collect[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	return collectTo(rows, func(r *sql.Rows, v *T) (err error) {
+		*v, err = scan(r)
+		return err
+	})
+}
+
+// collectTo scans every row with scan straight into the slice it returns,
+// and closes rows: a row costs no value of its own to scan into and copy.
+func collectTo[T any](rows *sql.Rows, scan func(r *sql.Rows, v *T) error) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
+		var zero T
+		out = append(out, zero)
+		if err := scan(rows, &out[len(out)-1]); err != nil {
 			return nil, err
 		}
-		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err

@@ -70,8 +70,9 @@ func (s *Store) TurnByClientID(ctx context.Context, userID, clientMessageID stri
 // CompleteTurn marks the turn done with its reply.
 func (s *Store) CompleteTurn(ctx context.Context, turnID, replyMessageID string, replySeq int64) error {
 	return s.writeTx(ctx, "complete turn", func(q querier) error {
+		turn := any(turnID) // bound by both statements, boxed once
 		n, err := s.exec(ctx, q, "UPDATE turns SET status = ?, reply_message_id = ?, reply_seq = ?, updated_at = ? WHERE id = ?",
-			store.TurnDone, replyMessageID, replySeq, s.ts(now()), turnID)
+			store.TurnDone, replyMessageID, replySeq, s.ts(now()), turn)
 		if err == nil && n == 0 {
 			return notFound("turn")
 		}
@@ -79,7 +80,7 @@ func (s *Store) CompleteTurn(ctx context.Context, turnID, replyMessageID string,
 			return err
 		}
 		// An answered turn never runs again: its tool results are spent.
-		_, err = s.exec(ctx, q, "DELETE FROM tool_results WHERE turn_id = ?", turnID)
+		_, err = s.exec(ctx, q, "DELETE FROM tool_results WHERE turn_id = ?", turn)
 		return err
 	})
 }

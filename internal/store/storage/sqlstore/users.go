@@ -88,6 +88,9 @@ func (s *Store) ListUsers(ctx context.Context, p store.Page) ([]store.User, stri
 // DeleteUser removes the account and, by cascade, all their data; audit rows stay.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	return s.write(ctx, "delete user", func(q querier) error {
+		if tx, ok := q.(*txn); ok {
+			tx.forgetConversations() // the user's go with it
+		}
 		n, err := s.exec(ctx, q, "DELETE FROM users WHERE id = ?", id)
 		if err == nil && n == 0 {
 			return notFound("user")
