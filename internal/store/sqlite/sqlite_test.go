@@ -150,6 +150,43 @@ func TestAcquireTimeout(t *testing.T) {
 	}
 }
 
+// TestAcquireTimeoutInABurst: writers arriving together while the single
+// writer connection is handed from one to the next each get it or give up
+// within AcquireTimeout of their own wait — none queues behind the whole
+// burst because the connection looked idle when it arrived.
+func TestAcquireTimeoutInABurst(t *testing.T) {
+	o := quiet
+	o.AcquireTimeout = 100 * time.Millisecond
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	const writers, hold = 30, 50 * time.Millisecond
+	var wg sync.WaitGroup
+	took := make(chan time.Duration, writers)
+	for range writers {
+		wg.Go(func() {
+			start := time.Now()
+			err := s.InTx(ctx, func(store.Store) error { time.Sleep(hold); return nil })
+			if err != nil && pamerr.CodeOf(err) != pamerr.Overloaded {
+				t.Errorf("err = %v, want nil or OVERLOADED", err)
+			}
+			took <- time.Since(start)
+		})
+	}
+	wg.Wait()
+	close(took)
+	for d := range took {
+		// One acquire bound plus one holder's transaction, with room for a
+		// loaded machine; queueing behind the burst would take up to 1.5 s.
+		if d > 700*time.Millisecond {
+			t.Fatalf("a writer waited %v (acquire bound %v, a transaction %v)", d, o.AcquireTimeout, hold)
+		}
+	}
+}
+
 // TestConcurrentWritersTwoHandles: two stores on one file (as two processes
 // would be) write concurrently without SQLITE_BUSY, thanks to WAL, IMMEDIATE
 // transactions and busy_timeout.

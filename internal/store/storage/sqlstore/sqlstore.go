@@ -88,6 +88,7 @@ type querier interface {
 // db is the shared state behind a Store and the Stores bound to its transactions.
 type db struct {
 	reader, writer *sql.DB
+	gates          map[*sql.DB]gate // admission to each pool (acquire.go)
 	d              Dialect
 	o              Options
 	rebound        sync.Map // query → rebound query
@@ -105,7 +106,8 @@ var _ store.Store = (*Store)(nil)
 // same pool for PostgreSQL; SQLite gives a one-connection writer so writes are
 // serialized instead of failing with SQLITE_BUSY). The Store owns both pools.
 func New(reader, writer *sql.DB, d Dialect, o Options) *Store {
-	return &Store{db: &db{reader: reader, writer: writer, d: d, o: o.WithDefaults()}}
+	return &Store{db: &db{reader: reader, writer: writer, d: d, o: o.WithDefaults(),
+		gates: map[*sql.DB]gate{reader: newGate(reader), writer: newGate(writer)}}}
 }
 
 // Writer returns the writing pool, for migrations and tests.
@@ -294,17 +296,11 @@ func (d *db) startSpan(ctx context.Context, op string) (context.Context, trace.S
 const unavailableRetryAfter = 5 * time.Second
 
 func (d *db) once(ctx context.Context, pool *sql.DB, inTx bool, fn func(q querier) error) (err error) {
-	actx, cancel := d.acquireCtx(ctx)
-	conn, err := pool.Conn(actx)
-	cancel()
+	conn, g, err := d.acquire(ctx, pool)
 	if err != nil {
-		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-			e := pamerr.Wrap(fmt.Errorf("acquire connection: %w", err), pamerr.Overloaded, "the database is busy")
-			e.RetryAfter = unavailableRetryAfter
-			return e
-		}
-		return fmt.Errorf("acquire connection: %w", err)
+		return err
 	}
+	defer g.leave() // after the connection is back in the pool
 	defer func() { err = errors.Join(err, ignoreDone(conn.Close())) }()
 	if !inTx {
 		return fn(conn)
@@ -326,17 +322,6 @@ func (d *db) once(ctx context.Context, pool *sql.DB, inTx bool, fn func(q querie
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
-}
-
-// acquireCtx bounds the wait for a connection by AcquireTimeout. When the
-// caller's deadline comes first (with the defaults, a turn's does) it is the
-// bound already, and the timer context, a few allocations per operation, is
-// saved; running out of it is the caller's deadline, not OVERLOADED, either way.
-func (d *db) acquireCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d.o.AcquireTimeout {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, d.o.AcquireTimeout)
 }
 
 func ignoreDone(err error) error {
