@@ -232,3 +232,21 @@ func TestConcurrentWritersTwoHandles(t *testing.T) {
 		t.Errorf("LastSeq = %d, want 40", n)
 	}
 }
+
+// TestDialectTimeIsSQLiteText: a time the store binds is stored as
+// sqlstore.SQLiteTime's fixed-width UTC text, whose order is time order.
+func TestDialectTimeIsSQLiteText(t *testing.T) {
+	s, err := sqlite.Open(context.Background(), ":memory:", quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2026, 3, 4, 5, 6, 7, 123456000, time.FixedZone("x", -7*3600))
+	var got string
+	if err := s.Writer().QueryRow("SELECT ?", sqlite.Dialect.Time(at)).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := sqlstore.SQLiteTime(at).(string); got != want {
+		t.Fatalf("stored %q, want %q", got, want)
+	}
+}
