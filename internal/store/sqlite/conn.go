@@ -289,11 +289,14 @@ func (c *conn) evict() bool {
 }
 
 // CheckNamedValue lets the argument types bind handles through unconverted:
-// database/sql's default conversion boxes an int anew as an int64. Others
-// (driver.Valuer, pointers, named types) take the default conversion.
+// database/sql's default conversion boxes an int anew as an int64, and would
+// box the value behind a pointer anew too. A *string, *int64 or *time.Time
+// (nil binds NULL) lets the store bind a field of a record already on the
+// heap with no allocation at all, as pgx takes pointers. Others
+// (driver.Valuer, other pointers, named types) take the default conversion.
 func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
 	switch nv.Value.(type) {
-	case nil, int64, float64, bool, string, []byte, time.Time, int, int32:
+	case nil, int64, float64, bool, string, []byte, time.Time, int, int32, *string, *int64, *time.Time:
 		return nil
 	}
 	return driver.ErrSkip

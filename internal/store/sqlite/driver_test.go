@@ -66,6 +66,12 @@ func TestRoundTrip(t *testing.T) {
 		{"nil blob", []byte(nil), nil},
 		{"large blob", []byte(large), []byte(large)},
 		{"time", when, "2026-03-01T11:30:45.123456Z"},
+		{"*string", ptr("Zürich"), "Zürich"},
+		{"nil *string", (*string)(nil), nil},
+		{"*int64", ptr(int64(1) << 40), int64(1) << 40},
+		{"nil *int64", (*int64)(nil), nil},
+		{"*time", ptr(when), "2026-03-01T11:30:45.123456Z"},
+		{"nil *time", (*time.Time)(nil), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mustExec(t, db, "INSERT INTO v VALUES (?, ?)", tc.name, tc.in)
@@ -83,6 +89,28 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatalf("got %T %.40v, want %T %.40v", got, got, tc.want, tc.want)
 			}
 		})
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestPointerArgumentsDoNotAllocate: a field of a record already on the heap
+// binds through its pointer with nothing boxed anew.
+func TestPointerArgumentsDoNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts differ under the race detector")
+	}
+	db := openTestDB(t)
+	mustExec(t, db, "CREATE TABLE p (a TEXT, b INTEGER, c TEXT)")
+	rec := &struct {
+		A string
+		B int64
+		C time.Time
+	}{"a text long enough to be a real value", 1 << 40, time.Now()}
+	byValue := testing.AllocsPerRun(50, func() { mustExec(t, db, "INSERT INTO p VALUES (?, ?, ?)", rec.A, rec.B, rec.C) })
+	byPointer := testing.AllocsPerRun(50, func() { mustExec(t, db, "INSERT INTO p VALUES (?, ?, ?)", &rec.A, &rec.B, &rec.C) })
+	if byPointer > byValue-3 {
+		t.Fatalf("by pointer %v allocations, by value %v: want three fewer", byPointer, byValue)
 	}
 }
 

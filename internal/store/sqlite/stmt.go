@@ -243,8 +243,25 @@ func (s *stmt) bind(args []driver.NamedValue) error {
 				rc = bindText(c, s.p, idx, v, true)
 			}
 		case time.Time:
-			c.times = v.UTC().AppendFormat(c.times[:0], timeLayout)
-			rc = bindText(c, s.p, idx, c.times, false)
+			rc = bindTimeText(c, s.p, idx, v)
+		case *string:
+			if v == nil {
+				rc = sqlite3.Xsqlite3_bind_null(c.tls, s.p, idx)
+			} else {
+				rc = bindText(c, s.p, idx, *v, false)
+			}
+		case *int64:
+			if v == nil {
+				rc = sqlite3.Xsqlite3_bind_null(c.tls, s.p, idx)
+			} else {
+				rc = sqlite3.Xsqlite3_bind_int64(c.tls, s.p, idx, *v)
+			}
+		case *time.Time:
+			if v == nil {
+				rc = sqlite3.Xsqlite3_bind_null(c.tls, s.p, idx)
+			} else {
+				rc = bindTimeText(c, s.p, idx, *v)
+			}
 		default:
 			return fmt.Errorf("sqlite: argument %d: unsupported type %T", i+1, v)
 		}
@@ -253,6 +270,12 @@ func (s *stmt) bind(args []driver.NamedValue) error {
 		}
 	}
 	return nil
+}
+
+// bindTimeText binds t as fixed-width UTC text through the connection's buffer.
+func bindTimeText(c *conn, p uintptr, idx int32, t time.Time) int32 {
+	c.times = t.UTC().AppendFormat(c.times[:0], timeLayout)
+	return bindText(c, p, idx, c.times, false)
 }
 
 // bindText binds v, as text or as a blob, through the connection's buffer.

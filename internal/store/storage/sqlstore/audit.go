@@ -109,8 +109,9 @@ func (s *Store) insertAudit(ctx context.Context, q querier, recs []store.AuditRe
 		args := buf[:0]
 		for i := range recs[:n] {
 			rec := &recs[i]
-			args = append(args, rec.Seq, s.ts(rec.Time), rec.UserID, rec.RequestID, rec.Kind, rec.Action, nullJSON(rec.Args), rec.Outcome,
-				rec.Error, rec.DurationMs, rec.Cost, rec.ClientAddr, rec.UserAgent, rec.PrevHash, rec.Hash)
+			// The records' fields bind through pointers: no boxing.
+			args = append(args, &rec.Seq, s.ts(rec.Time), &rec.UserID, &rec.RequestID, &rec.Kind, &rec.Action, nullJSON(rec.Args), &rec.Outcome,
+				&rec.Error, &rec.DurationMs, &rec.Cost, &rec.ClientAddr, &rec.UserAgent, &rec.PrevHash, &rec.Hash)
 		}
 		if _, err := s.exec(ctx, q, auditInserts[n], args...); err != nil {
 			return err

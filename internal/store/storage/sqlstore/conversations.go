@@ -22,7 +22,7 @@ func (s *Store) CreateConversation(ctx context.Context, c *store.Conversation) e
 	id := NewID()
 	err := s.write(ctx, "create conversation", func(q querier) error {
 		at := s.ts(t)
-		_, err := s.exec(ctx, q, "INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?)", id, c.UserID, c.Title, at, at)
+		_, err := s.exec(ctx, q, "INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?)", id, &c.UserID, &c.Title, at, at)
 		if tx, ok := q.(*txn); ok && err == nil {
 			tx.createdConversation(id, c.UserID, t)
 		}
@@ -84,8 +84,9 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 				t, touch = at, false // the conversation was created in this transaction, at t
 			}
 		}
-		// Values bound by both statements are boxed once.
-		at, convID, userID := s.ts(t), any(m.ConversationID), any(m.UserID)
+		// Values bound by both statements are boxed once; fields of m, on
+		// the heap already, bind through pointers (no boxing at all).
+		at, convID, userID := s.ts(t), any(&m.ConversationID), any(&m.UserID)
 		if touch {
 			n, err := s.exec(ctx, q, "UPDATE conversations SET updated_at = ? WHERE id = ? AND user_id = ?", at, convID, userID)
 			if err != nil {
@@ -96,7 +97,7 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 			}
 		}
 		_, err := s.exec(ctx, q, "INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			id, convID, userID, m.Role, m.Content, m.ClientMessageID, m.Source, m.Degraded, nullJSON(m.Meta), at)
+			id, convID, userID, &m.Role, &m.Content, &m.ClientMessageID, &m.Source, m.Degraded, nullJSON(m.Meta), at)
 		return err
 	})
 	if err == nil {

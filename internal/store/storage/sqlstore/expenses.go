@@ -28,7 +28,7 @@ func (s *Store) CreateExpense(ctx context.Context, e *store.Expense) error {
 	defaultDay(&e.Date, t)
 	err := s.write(ctx, "create expense", func(q querier) error {
 		_, err := s.exec(ctx, q, "INSERT INTO expenses ("+expenseCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			id, e.UserID, amount(e.Amount), e.Amount.Currency, e.Category, e.Merchant, e.Description, e.Date, s.ts(t))
+			id, &e.UserID, amount(e.Amount), &e.Amount.Currency, &e.Category, &e.Merchant, &e.Description, &e.Date, s.ts(t))
 		return s.fkAsNotFound("user", err)
 	})
 	if err == nil {
