@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -292,11 +293,12 @@ func (c *conn) evict() bool {
 // database/sql's default conversion boxes an int anew as an int64, and would
 // box the value behind a pointer anew too. A *string, *int64 or *time.Time
 // (nil binds NULL) lets the store bind a field of a record already on the
-// heap with no allocation at all, as pgx takes pointers. Others
+// heap with no allocation at all, as pgx takes pointers; a *json.RawMessage
+// binds as text (JSON is text in SQLite). Others
 // (driver.Valuer, other pointers, named types) take the default conversion.
 func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
 	switch nv.Value.(type) {
-	case nil, int64, float64, bool, string, []byte, time.Time, int, int32, *string, *int64, *time.Time:
+	case nil, int64, float64, bool, string, []byte, time.Time, int, int32, *string, *int64, *time.Time, *json.RawMessage:
 		return nil
 	}
 	return driver.ErrSkip

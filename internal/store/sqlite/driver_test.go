@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -72,6 +73,8 @@ func TestRoundTrip(t *testing.T) {
 		{"nil *int64", (*int64)(nil), nil},
 		{"*time", ptr(when), "2026-03-01T11:30:45.123456Z"},
 		{"nil *time", (*time.Time)(nil), nil},
+		{"*json", ptr(json.RawMessage(`{"a":[1,"ü"]}`)), `{"a":[1,"ü"]}`},
+		{"nil *json", (*json.RawMessage)(nil), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mustExec(t, db, "INSERT INTO v VALUES (?, ?)", tc.name, tc.in)

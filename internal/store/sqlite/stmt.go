@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -255,6 +256,12 @@ func (s *stmt) bind(args []driver.NamedValue) error {
 				rc = sqlite3.Xsqlite3_bind_null(c.tls, s.p, idx)
 			} else {
 				rc = sqlite3.Xsqlite3_bind_int64(c.tls, s.p, idx, *v)
+			}
+		case *json.RawMessage:
+			if v == nil {
+				rc = sqlite3.Xsqlite3_bind_null(c.tls, s.p, idx)
+			} else {
+				rc = bindText(c, s.p, idx, []byte(*v), false)
 			}
 		case *time.Time:
 			if v == nil {

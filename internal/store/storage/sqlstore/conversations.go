@@ -97,7 +97,7 @@ func (s *Store) AppendMessage(ctx context.Context, m *store.Message) error {
 			}
 		}
 		_, err := s.exec(ctx, q, "INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			id, convID, userID, &m.Role, &m.Content, &m.ClientMessageID, &m.Source, m.Degraded, nullJSON(m.Meta), at)
+			id, convID, userID, &m.Role, &m.Content, &m.ClientMessageID, &m.Source, m.Degraded, s.json(&m.Meta), at)
 		return err
 	})
 	if err == nil {

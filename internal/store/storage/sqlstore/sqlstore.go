@@ -60,6 +60,10 @@ type Dialect struct {
 	DollarParams bool
 	// Time encodes an instant for a bound parameter.
 	Time func(t time.Time) any
+	// JSONText, when set, says the driver binds a *json.RawMessage as text
+	// (NULL when nil): a JSON field of a record on the heap then binds with
+	// no copy to a string and no boxing. Otherwise the store converts it.
+	JSONText bool
 	// IsUnique reports a uniqueness violation; IsForeignKey a missing referenced row.
 	IsUnique     func(err error) bool
 	IsForeignKey func(err error) bool

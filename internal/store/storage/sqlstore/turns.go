@@ -37,7 +37,7 @@ func (s *Store) AcceptTurn(ctx context.Context, t *store.Turn) (*store.Turn, boo
 		at := s.ts(ts)
 		n, err := s.exec(ctx, q, "INSERT INTO turns ("+turnCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, client_message_id) DO NOTHING",
 			// Through pointers: nt moves to the heap once instead of each field being boxed.
-			&nt.ID, &nt.UserID, &nt.ConversationID, &nt.ClientMessageID, &nt.UserMessageID, &nt.Text, nullJSON(nt.Context),
+			&nt.ID, &nt.UserID, &nt.ConversationID, &nt.ClientMessageID, &nt.UserMessageID, &nt.Text, s.json(&nt.Context),
 			&nt.Status, nt.Attempts, &nt.LastError, &nt.ReplyMessageID, &nt.ReplySeq, at, at)
 		if err != nil {
 			return s.fkAsNotFound("user", err)

@@ -43,6 +43,18 @@ func nullJSON(m json.RawMessage) any {
 	return string(m)
 }
 
+// json binds the JSON field *m, empty as NULL: through its pointer when the
+// dialect's driver takes one (Dialect.JSONText), else as nullJSON does.
+func (s *Store) json(m *json.RawMessage) any {
+	switch {
+	case len(*m) == 0:
+		return nil
+	case s.db.d.JSONText:
+		return m
+	}
+	return string(*m)
+}
+
 // checkJSON refuses a non-empty value that is not JSON, so both databases
 // (PostgreSQL's JSON columns would reject it, SQLite's TEXT would not) agree.
 func checkJSON(field string, m json.RawMessage) error {
