@@ -31,10 +31,22 @@ func (s *Service) RetryDeadLetter(ctx context.Context, id string) (*Result, erro
 	return s.Process(ctx, &t, Inbound{UserID: t.UserID, RequestID: "retry-" + id}, nil)
 }
 
-// DiscardDeadLetter drops a dead letter for good.
+// DiscardDeadLetter drops a dead letter for good; a dead-lettered turn's
+// kept tool results go with it (they were kept for a rerun that will not
+// come).
 func (s *Service) DiscardDeadLetter(ctx context.Context, id string) error {
-	if _, err := s.store.DeadLetterByID(ctx, id); err != nil {
+	d, err := s.store.DeadLetterByID(ctx, id)
+	if err != nil {
 		return err
 	}
-	return s.store.DeleteDeadLetter(ctx, id)
+	var t store.Turn
+	if d.Kind != "turn" || json.Unmarshal(d.Payload, &t) != nil || t.ID == "" {
+		return s.store.DeleteDeadLetter(ctx, id)
+	}
+	return s.store.InTx(ctx, func(tx store.Store) error {
+		if err := tx.DeleteDeadLetter(ctx, id); err != nil {
+			return err
+		}
+		return tx.DeleteToolResults(ctx, t.ID)
+	})
 }

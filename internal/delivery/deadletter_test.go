@@ -62,3 +62,43 @@ func TestDeadLetterAfterThreeFailuresThenRetry(t *testing.T) {
 		t.Fatalf("discarding a gone letter: %v", err)
 	}
 }
+
+// Discarding a dead-lettered turn drops the tool results it kept for a
+// rerun that will now never come.
+func TestDiscardDeadLetterDropsKeptResults(t *testing.T) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u := &store.User{Email: "dl2@example.com", Role: store.RoleUser, PasswordHash: "x", Settings: store.DefaultSettings()}
+	if err := st.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	svc := NewService(st, &flakyAgent{failures: 3}, passGuard{}, NewHub(64), slog.New(slog.DiscardHandler), Config{})
+	if _, _, err := svc.Chat(ctx, Inbound{UserID: u.ID, Role: store.RoleUser, ClientMessageID: "m1", Text: "log $5"}, nil); err == nil {
+		t.Fatal("the failing turn was answered")
+	}
+	turn, err := st.TurnByClientID(ctx, u.ID, "m1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a tool that acted before the turn failed leaves behind.
+	if err := st.SaveToolResult(ctx, turn.ID, "create_expense#1", []byte(`{"status":"ok"}`)); err != nil {
+		t.Fatal(err)
+	}
+	letters, _, err := st.ListDeadLetters(ctx, store.Page{})
+	if err != nil || len(letters) != 1 {
+		t.Fatalf("dead letters = %+v, %v", letters, err)
+	}
+	if err := svc.DiscardDeadLetter(ctx, letters[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ToolResult(ctx, turn.ID, "create_expense#1"); !store.IsNotFound(err) {
+		t.Fatalf("kept result after the discard: %v", err)
+	}
+	if left, _, _ := st.ListDeadLetters(ctx, store.Page{}); len(left) != 0 {
+		t.Fatalf("discarded letter kept: %+v", left)
+	}
+}

@@ -403,6 +403,9 @@ type Store interface {
 	// (ErrNotFound when none). CompleteTurn removes the turn's results.
 	SaveToolResult(ctx context.Context, turnID, key string, result json.RawMessage) error
 	ToolResult(ctx context.Context, turnID, key string) (json.RawMessage, error)
+	// DeleteToolResults drops a turn's kept results: it will not run again
+	// (its dead letter was discarded).
+	DeleteToolResults(ctx context.Context, turnID string) error
 
 	// PutPendingAction holds an action for its user's confirmation (and
 	// forgets expired ones); TakePendingAction removes and returns the user's

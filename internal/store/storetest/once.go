@@ -80,6 +80,22 @@ func testToolResults(t *testing.T, s store.Store) {
 	must(t, s.CompleteTurn(ctx, turn.ID, "", 0))
 	_, err = s.ToolResult(ctx, turn.ID, "create_expense#1")
 	wantNotFound(t, "tool result after the turn completed", err)
+
+	// A turn that will not run again (its dead letter discarded) drops its
+	// results; another turn's stay.
+	dropped := &store.Turn{UserID: u.ID, ClientMessageID: "tr-2", Text: "log it"}
+	kept := &store.Turn{UserID: u.ID, ClientMessageID: "tr-3", Text: "log it"}
+	for _, tr := range []*store.Turn{dropped, kept} {
+		_, _, err = s.AcceptTurn(ctx, tr)
+		must(t, err)
+		must(t, s.SaveToolResult(ctx, tr.ID, "create_expense#1", json.RawMessage(`{"status":"ok"}`)))
+	}
+	must(t, s.DeleteToolResults(ctx, dropped.ID))
+	_, err = s.ToolResult(ctx, dropped.ID, "create_expense#1")
+	wantNotFound(t, "tool result of a dropped turn", err)
+	if _, err := s.ToolResult(ctx, kept.ID, "create_expense#1"); err != nil {
+		t.Fatalf("another turn's result went too: %v", err)
+	}
 }
 
 // testPendingActions: held actions are the user's alone, taken at most once

@@ -111,6 +111,14 @@ func (s *Store) ToolResult(ctx context.Context, turnID, key string) (json.RawMes
 	return json.RawMessage(*raw), nil
 }
 
+// DeleteToolResults drops the turn's kept tool results.
+func (s *Store) DeleteToolResults(ctx context.Context, turnID string) error {
+	return s.write(ctx, "delete tool results", func(q querier) error {
+		_, err := s.exec(ctx, q, "DELETE FROM tool_results WHERE turn_id = ?", turnID)
+		return err
+	})
+}
+
 // FailTurnAttempt counts a failed attempt; final dead-letters the turn (status failed).
 func (s *Store) FailTurnAttempt(ctx context.Context, turnID, lastError string, final bool) (int, error) {
 	status := store.TurnPending
