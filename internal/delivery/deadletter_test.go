@@ -24,22 +24,29 @@ func (a *flakyAgent) Run(_ context.Context, in agent.Input, _ agent.Emitter) (*a
 	return &agent.Output{Text: "re: " + in.Text, Source: "test"}, nil
 }
 
-// A turn that fails three times is dead-lettered with a durable error frame;
-// an admin's retry answers it once, and discard drops a letter for good.
-func TestDeadLetterAfterThreeFailuresThenRetry(t *testing.T) {
+// deadLetterFixture is a store with one user and a service running agent a.
+func deadLetterFixture(t *testing.T, a Agent) (store.Store, *store.User, *Service) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	u := &store.User{Email: "dl@example.com", Role: store.RoleUser, PasswordHash: "x", Settings: store.DefaultSettings()}
 	if err := st.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
+	return st, u, NewService(st, a, passGuard{}, NewHub(64), slog.New(slog.DiscardHandler), Config{})
+}
+
+// A turn that fails three times is dead-lettered with a durable error frame;
+// an admin's retry answers it once, and discard drops a letter for good.
+func TestDeadLetterAfterThreeFailuresThenRetry(t *testing.T) {
+	ctx := context.Background()
 	a := &flakyAgent{failures: 3}
-	svc := NewService(st, a, passGuard{}, NewHub(64), slog.New(slog.DiscardHandler), Config{})
-	_, _, err = svc.Chat(ctx, Inbound{UserID: u.ID, Role: store.RoleUser, ClientMessageID: "m1", Text: "hello"}, nil)
+	st, u, svc := deadLetterFixture(t, a)
+	_, _, err := svc.Chat(ctx, Inbound{UserID: u.ID, Role: store.RoleUser, ClientMessageID: "m1", Text: "hello"}, nil)
 	if pamerr.CodeOf(err) != pamerr.UpstreamUnavailable || a.runs != 3 {
 		t.Fatalf("err = %v after %d runs", err, a.runs)
 	}
@@ -67,16 +74,7 @@ func TestDeadLetterAfterThreeFailuresThenRetry(t *testing.T) {
 // rerun that will now never come.
 func TestDiscardDeadLetterDropsKeptResults(t *testing.T) {
 	ctx := context.Background()
-	st, err := storage.Open(ctx, filepath.Join(t.TempDir(), "pam.db"), storage.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	u := &store.User{Email: "dl2@example.com", Role: store.RoleUser, PasswordHash: "x", Settings: store.DefaultSettings()}
-	if err := st.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	svc := NewService(st, &flakyAgent{failures: 3}, passGuard{}, NewHub(64), slog.New(slog.DiscardHandler), Config{})
+	st, u, svc := deadLetterFixture(t, &flakyAgent{failures: 3})
 	if _, _, err := svc.Chat(ctx, Inbound{UserID: u.ID, Role: store.RoleUser, ClientMessageID: "m1", Text: "log $5"}, nil); err == nil {
 		t.Fatal("the failing turn was answered")
 	}

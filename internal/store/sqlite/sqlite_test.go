@@ -126,19 +126,26 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
+// openWith opens a store on a new file with options o, closed at the end.
+func openWith(t *testing.T, o sqlstore.Options) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestAcquireTimeout: a write waiting for the single writer connection gives
 // up after AcquireTimeout with OVERLOADED instead of hanging.
 func TestAcquireTimeout(t *testing.T) {
 	o := quiet
 	o.AcquireTimeout = 100 * time.Millisecond
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openWith(t, o)
 	ctx := context.Background()
 	start := time.Now()
-	err = s.InTx(ctx, func(tx store.Store) error {
+	err := s.InTx(ctx, func(tx store.Store) error {
 		// s, not tx: needs a second writer connection while the transaction holds the only one.
 		return s.CreateUser(ctx, &store.User{Email: "waiting@example.com"})
 	})
@@ -157,11 +164,7 @@ func TestAcquireTimeout(t *testing.T) {
 func TestAcquireTimeoutInABurst(t *testing.T) {
 	o := quiet
 	o.AcquireTimeout = 100 * time.Millisecond
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openWith(t, o)
 	ctx := context.Background()
 	const writers, hold = 30, 50 * time.Millisecond
 	var wg sync.WaitGroup
