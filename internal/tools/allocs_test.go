@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/pamtravel/pam/internal/store"
 )
@@ -90,7 +91,15 @@ func TestExecuteAllocations(t *testing.T) {
 		t.Fatalf("status %s: %s", res.Status, res.Error)
 	}
 	const max = 18 // 16 at the time of writing; about 50 with the arguments decoded for the schema library
-	if n := testing.AllocsPerRun(50, func() { e.Execute(ctx, call) }); n > max {
+	n := testing.AllocsPerRun(50, func() { e.Execute(ctx, call) })
+	if n > max {
 		t.Errorf("one tool call: %v allocations, want at most %d", n, max)
+	}
+	// Under a caller's deadline that comes before the tool's timeout (a
+	// turn's), the attempt makes no timer context of its own.
+	dctx, cancel := context.WithTimeout(ctx, 5*time.Second) // the default timeout is 8s
+	defer cancel()
+	if d := testing.AllocsPerRun(50, func() { e.Execute(dctx, call) }); d > n-4 {
+		t.Errorf("one tool call under an earlier deadline: %v allocations, want at most %v", d, n-4)
 	}
 }

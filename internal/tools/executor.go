@@ -172,7 +172,7 @@ func (e *Executor) attempt(ctx context.Context, tool *Tool, call *Call) (*Result
 	if timeout <= 0 {
 		timeout = e.opts.DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := attemptCtx(ctx, timeout)
 	defer cancel()
 	h := &handlerRun{call: *call, done: make(chan struct{})}
 	go h.run(ctx, e.opts.Logger, tool)
@@ -188,6 +188,17 @@ func (e *Executor) attempt(ctx context.Context, tool *Tool, call *Call) (*Result
 		}
 		return nil, ctx.Err()
 	}
+}
+
+// attemptCtx bounds an attempt by timeout. When the caller's deadline comes
+// first (a turn's usually does) it is the bound already and the timer
+// context, four allocations per call, is saved: running out of it is
+// context.DeadlineExceeded, a timeout, either way.
+func attemptCtx(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= timeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
 }
 
 // handlerRun is one run of a handler, on its own copy of the call. Its
