@@ -132,7 +132,7 @@ func (s *ctxStore) UserByID(ctx context.Context, id string) (*store.User, error)
 	if !s.readThrough || s.pending != nil {
 		return s.Store.UserByID(ctx, id)
 	}
-	if raw, ok, _ := s.c.Get(ctx, ctxUserKey(id)); ok {
+	if raw, ok, _ := s.c.Get(ctx, s.decoded.cacheKey(id)); ok {
 		if u := s.decoded.get(id, raw); u != nil {
 			return u, nil
 		}
@@ -193,9 +193,22 @@ type userMemo struct {
 type memoEntry struct {
 	raw []byte
 	u   store.User
+	key string // ctxUserKey of the user, built once
 }
 
 func newUserMemo(max int) *userMemo { return &userMemo{max: max, m: map[string]memoEntry{}} }
+
+// cacheKey returns ctxUserKey(id), the one kept with id's entry when there
+// is one: a turn reads its user's entry without building the key again.
+func (m *userMemo) cacheKey(id string) string {
+	m.mu.Lock()
+	e, ok := m.m[id]
+	m.mu.Unlock()
+	if ok {
+		return e.key
+	}
+	return ctxUserKey(id)
+}
 
 // get returns a copy of the user raw decodes to, nil when raw is not a user id's entry.
 func (m *userMemo) get(id string, raw []byte) *store.User {
@@ -214,7 +227,7 @@ func (m *userMemo) get(id string, raw []byte) *store.User {
 	if len(m.m) >= m.max {
 		clear(m.m) // a crude bound: the active users re-enter on their next turn
 	}
-	m.m[id] = memoEntry{raw: bytes.Clone(raw), u: u}
+	m.m[id] = memoEntry{raw: bytes.Clone(raw), u: u, key: ctxUserKey(id)}
 	m.mu.Unlock()
 	c := u
 	return &c

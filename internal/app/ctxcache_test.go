@@ -139,3 +139,36 @@ func ctxCacheFixture(t *testing.T) (mem *cache.Memory, writes, turns store.Store
 	writes, turns = withUserContextCache(st, mem, time.Minute, slog.New(slog.DiscardHandler))
 	return mem, writes, turns
 }
+
+// A turn reading its user from the cache uses the key kept with the memo
+// entry; a user without one gets the key built.
+func TestUserContextCacheKeepsTheKey(t *testing.T) {
+	ctx := context.Background()
+	_, writes, turns := ctxCacheFixture(t)
+	u := &store.User{Email: "k@example.com", Role: store.RoleUser, Settings: store.DefaultSettings()}
+	if err := writes.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	memo := turns.(*ctxStore).decoded
+	if got := memo.cacheKey(u.ID); got != ctxUserKey(u.ID) {
+		t.Fatalf("key before the first read %q, want %q", got, ctxUserKey(u.ID))
+	}
+	for range 2 { // the first read warms the cache, the second fills the memo
+		if _, err := turns.UserByID(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := memo.cacheKey(u.ID); got != ctxUserKey(u.ID) {
+		t.Fatalf("kept key %q, want %q", got, ctxUserKey(u.ID))
+	}
+	if raceEnabled || testing.CoverMode() != "" {
+		return // allocation counts differ under the race detector and coverage
+	}
+	if n := testing.AllocsPerRun(20, func() { _ = memo.cacheKey(u.ID) }); n != 0 {
+		t.Errorf("kept key: %v allocations, want 0", n)
+	}
+	read := testing.AllocsPerRun(20, func() { _, _ = turns.UserByID(ctx, u.ID) })
+	if read > 1 {
+		t.Errorf("a turn's read of a cached user: %v allocations, want at most 1 (its copy)", read)
+	}
+}
