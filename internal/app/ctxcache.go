@@ -95,12 +95,13 @@ func (s *ctxStore) InTxContext(ctx context.Context, fn func(ctx context.Context)
 	if _, ok := ctx.Value(pendingUsersKey{}).(*pendingUsers); ok || s.pending != nil {
 		return s.Store.InTxContext(ctx, fn)
 	}
-	p := &pendingUsers{}
-	err := s.Store.InTxContext(ctx, func(ctx context.Context) error {
-		return fn(context.WithValue(ctx, pendingUsersKey{}, p))
-	})
+	// The transaction's context derives from pc, so every try's writes find
+	// the same pending users; users a failed try recorded are cleared too,
+	// which costs a cache read at most.
+	pc := &pendingUsersCtx{Context: ctx}
+	err := s.Store.InTxContext(pc, fn)
 	if err == nil {
-		for _, u := range p.take() {
+		for _, u := range pc.users.take() {
 			s.invalidate(ctx, u)
 		}
 	}
@@ -108,6 +109,20 @@ func (s *ctxStore) InTxContext(ctx context.Context, fn func(ctx context.Context)
 }
 
 type pendingUsersKey struct{}
+
+// pendingUsersCtx is ctx carrying a transaction's pendingUsers under
+// pendingUsersKey, as context.WithValue would, in one allocation with them.
+type pendingUsersCtx struct {
+	context.Context
+	users pendingUsers
+}
+
+func (c *pendingUsersCtx) Value(key any) any {
+	if key == (pendingUsersKey{}) {
+		return &c.users
+	}
+	return c.Context.Value(key)
+}
 
 // pendingUsers are the users whose cached rows a transaction changed.
 type pendingUsers struct {
