@@ -102,15 +102,6 @@ type callAudits struct {
 	done bool
 }
 
-// newCallAudits returns a collector for one call, or nil when the executor's
-// auditor cannot append a batch (collecting would gain nothing).
-func (e *Executor) newCallAudits() *callAudits {
-	if b, ok := e.opts.Auditor.(BatchAuditor); ok {
-		return &callAudits{to: b}
-	}
-	return nil
-}
-
 // add collects r, written for auditor a, and reports whether it did.
 func (c *callAudits) add(a Auditor, r store.AuditRecord) bool {
 	if c == nil || !sameAuditor(a, c.to) {

@@ -84,12 +84,14 @@ func (e *Executor) Execute(ctx context.Context, call Call) Result {
 	return e.execute(ctx, call)
 }
 
-func (e *Executor) execute(ctx context.Context, call Call) (res Result) {
+func (e *Executor) execute(ctx context.Context, in Call) (res Result) {
 	start := time.Now()
+	x := &executorCall{call: in}
+	call := &x.call
 	if call.Now.IsZero() {
 		call.Now = e.opts.Now()
 	}
-	call.audits, call.started = e.newCallAudits(), start
+	call.audits, call.started = x.collectAudits(e.opts.Auditor), start
 	tool, ok := e.reg.Get(call.Tool)
 	defer func() {
 		if p := recover(); p != nil {
@@ -97,7 +99,7 @@ func (e *Executor) execute(ctx context.Context, call Call) (res Result) {
 			res = failed(StatusFailed, "The tool failed unexpectedly.")
 		}
 		res.DurationMs = time.Since(start).Milliseconds()
-		e.audit(ctx, &call, &res)
+		e.audit(ctx, call, &res)
 	}()
 	if !ok {
 		return failed(StatusInvalidArguments, fmt.Sprintf("unknown tool %q", call.Tool))
@@ -120,9 +122,27 @@ func (e *Executor) execute(ctx context.Context, call Call) (res Result) {
 		return Result{Status: StatusOK, Summary: fmt.Sprintf("The arguments for %s are valid.", tool.Name)}
 	}
 	if tool.Confirm && !call.Confirmed {
-		return e.hold(ctx, tool, call)
+		return e.hold(ctx, tool, *call)
 	}
-	return e.runOnce(ctx, tool, &call)
+	return e.runOnce(ctx, tool, call)
+}
+
+// executorCall is the executor's copy of a call with the collector of its
+// ledger rows: one allocation for both, where the copy escapes anyway.
+type executorCall struct {
+	call   Call
+	audits callAudits
+}
+
+// collectAudits returns x's collector, ready for auditor a, or nil when a
+// cannot append a batch (collecting would gain nothing).
+func (x *executorCall) collectAudits(a Auditor) *callAudits {
+	b, ok := a.(BatchAuditor)
+	if !ok {
+		return nil
+	}
+	x.audits.to = b
+	return &x.audits
 }
 
 // run executes tool through its breaker with timeout and retries, then checks the result.
