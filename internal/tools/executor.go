@@ -124,14 +124,17 @@ func (e *Executor) execute(ctx context.Context, in Call) (res Result) {
 	if tool.Confirm && !call.Confirmed {
 		return e.hold(ctx, tool, *call)
 	}
-	return e.runOnce(ctx, tool, call)
+	return e.runOnce(ctx, tool, x)
 }
 
 // executorCall is the executor's copy of a call with the collector of its
-// ledger rows: one allocation for both, where the copy escapes anyway.
+// ledger rows and runOnce's working space: one allocation for all, where the
+// copy escapes anyway.
 type executorCall struct {
 	call   Call
 	audits callAudits
+	res    Result     // changeOnce's result
+	kept   keptResult // keep's encoding of it
 }
 
 // collectAudits returns x's collector, ready for auditor a, or nil when a
