@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -136,5 +137,23 @@ func TestTurnWithoutTracingAllocations(t *testing.T) {
 	ctx := context.Background()
 	if n := testing.AllocsPerRun(50, func() { _, _ = turn.Run(ctx, in, nil) }); n > 1 {
 		t.Errorf("an instrumented turn: %v allocations, want at most 1", n)
+	}
+}
+
+// The HTTP status label is the status in decimal, whatever the status, and
+// an answered request costs its metrics no allocation.
+func TestStatusLabel(t *testing.T) {
+	for s := -3; s < 1200; s++ {
+		if got, want := statusLabel(s), fmt.Sprint(s); got != want {
+			t.Fatalf("statusLabel(%d) = %q, want %q", s, got, want)
+		}
+	}
+	if raceEnabled || testing.CoverMode() != "" {
+		return // allocation counts differ under the race detector and coverage
+	}
+	m := NewMetrics()
+	m.ObserveHTTP("/v1/chat", "POST", 202, time.Millisecond) // the series exists from here on
+	if n := testing.AllocsPerRun(50, func() { m.ObserveHTTP("/v1/chat", "POST", 202, time.Millisecond) }); n != 0 {
+		t.Errorf("ObserveHTTP: %v allocations, want 0", n)
 	}
 }
