@@ -95,12 +95,13 @@ func (s *ctxStore) InTxContext(ctx context.Context, fn func(ctx context.Context)
 	if _, ok := ctx.Value(pendingUsersKey{}).(*pendingUsers); ok || s.pending != nil {
 		return s.Store.InTxContext(ctx, fn)
 	}
-	p := &pendingUsers{}
-	err := s.Store.InTxContext(ctx, func(ctx context.Context) error {
-		return fn(context.WithValue(ctx, pendingUsersKey{}, p))
-	})
+	// The transaction's context derives from pc, so every try's writes find
+	// the same pending users; users a failed try recorded are cleared too,
+	// which costs a cache read at most.
+	pc := &pendingUsersCtx{Context: ctx}
+	err := s.Store.InTxContext(pc, fn)
 	if err == nil {
-		for _, u := range p.take() {
+		for _, u := range pc.users.take() {
 			s.invalidate(ctx, u)
 		}
 	}
@@ -108,6 +109,20 @@ func (s *ctxStore) InTxContext(ctx context.Context, fn func(ctx context.Context)
 }
 
 type pendingUsersKey struct{}
+
+// pendingUsersCtx is ctx carrying a transaction's pendingUsers under
+// pendingUsersKey, as context.WithValue would, in one allocation with them.
+type pendingUsersCtx struct {
+	context.Context
+	users pendingUsers
+}
+
+func (c *pendingUsersCtx) Value(key any) any {
+	if key == (pendingUsersKey{}) {
+		return &c.users
+	}
+	return c.Context.Value(key)
+}
 
 // pendingUsers are the users whose cached rows a transaction changed.
 type pendingUsers struct {
@@ -132,7 +147,7 @@ func (s *ctxStore) UserByID(ctx context.Context, id string) (*store.User, error)
 	if !s.readThrough || s.pending != nil {
 		return s.Store.UserByID(ctx, id)
 	}
-	if raw, ok, _ := s.c.Get(ctx, ctxUserKey(id)); ok {
+	if raw, ok, _ := s.c.Get(ctx, s.decoded.cacheKey(id)); ok {
 		if u := s.decoded.get(id, raw); u != nil {
 			return u, nil
 		}
@@ -193,9 +208,22 @@ type userMemo struct {
 type memoEntry struct {
 	raw []byte
 	u   store.User
+	key string // ctxUserKey of the user, built once
 }
 
 func newUserMemo(max int) *userMemo { return &userMemo{max: max, m: map[string]memoEntry{}} }
+
+// cacheKey returns ctxUserKey(id), the one kept with id's entry when there
+// is one: a turn reads its user's entry without building the key again.
+func (m *userMemo) cacheKey(id string) string {
+	m.mu.Lock()
+	e, ok := m.m[id]
+	m.mu.Unlock()
+	if ok {
+		return e.key
+	}
+	return ctxUserKey(id)
+}
 
 // get returns a copy of the user raw decodes to, nil when raw is not a user id's entry.
 func (m *userMemo) get(id string, raw []byte) *store.User {
@@ -214,7 +242,7 @@ func (m *userMemo) get(id string, raw []byte) *store.User {
 	if len(m.m) >= m.max {
 		clear(m.m) // a crude bound: the active users re-enter on their next turn
 	}
-	m.m[id] = memoEntry{raw: bytes.Clone(raw), u: u}
+	m.m[id] = memoEntry{raw: bytes.Clone(raw), u: u, key: ctxUserKey(id)}
 	m.mu.Unlock()
 	c := u
 	return &c

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -60,6 +61,33 @@ func TestUserContextCacheInvalidatesOnCommittedWrites(t *testing.T) {
 				})
 			})
 		}, true},
+		{"update in a committed context transaction", func() error {
+			return writes.InTxContext(ctx, func(ctx context.Context) error {
+				u.Settings.Units = "metric"
+				return writes.UpdateUser(ctx, u)
+			})
+		}, true},
+		{"update in a nested context transaction", func() error {
+			return writes.InTxContext(ctx, func(ctx context.Context) error {
+				return writes.InTxContext(ctx, func(ctx context.Context) error {
+					u.Settings.Units = "imperial"
+					return writes.UpdateUser(ctx, u)
+				})
+			})
+		}, true},
+		{"rolled back context transaction", func() error {
+			err := writes.InTxContext(ctx, func(ctx context.Context) error {
+				_ = writes.UpdateUser(ctx, &store.User{ID: u.ID, Email: u.Email, Role: u.Role, Settings: u.Settings})
+				if _, ok, _ := mem.Get(ctx, ctxUserKey(u.ID)); !ok {
+					return errors.New("cleared before the commit")
+				}
+				return errAbort
+			})
+			if !errors.Is(err, errAbort) {
+				return fmt.Errorf("want the abort, got %v", err)
+			}
+			return nil
+		}, false},
 		{"rolled back transaction", func() error {
 			err := writes.InTx(ctx, func(tx store.Store) error {
 				_ = tx.UpdateUser(ctx, &store.User{ID: u.ID, Email: u.Email, Role: u.Role, Settings: u.Settings})
@@ -128,7 +156,7 @@ func TestUserContextCacheDecodesChangedBytes(t *testing.T) {
 
 // ctxCacheFixture opens a SQLite store in a temporary directory and wraps it
 // with the user context cache over an in-process cache.
-func ctxCacheFixture(t *testing.T) (mem *cache.Memory, writes, turns store.Store) {
+func ctxCacheFixture(t testing.TB) (mem *cache.Memory, writes, turns store.Store) {
 	t.Helper()
 	st, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "pam.db"), storage.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -138,4 +166,68 @@ func ctxCacheFixture(t *testing.T) (mem *cache.Memory, writes, turns store.Store
 	mem = cache.NewMemory(cache.MemoryOptions{})
 	writes, turns = withUserContextCache(st, mem, time.Minute, slog.New(slog.DiscardHandler))
 	return mem, writes, turns
+}
+
+// A turn reading its user from the cache uses the key kept with the memo
+// entry; a user without one gets the key built.
+func TestUserContextCacheKeepsTheKey(t *testing.T) {
+	ctx := context.Background()
+	_, writes, turns := ctxCacheFixture(t)
+	u := &store.User{Email: "k@example.com", Role: store.RoleUser, Settings: store.DefaultSettings()}
+	if err := writes.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	memo := turns.(*ctxStore).decoded
+	if got := memo.cacheKey(u.ID); got != ctxUserKey(u.ID) {
+		t.Fatalf("key before the first read %q, want %q", got, ctxUserKey(u.ID))
+	}
+	for range 2 { // the first read warms the cache, the second fills the memo
+		if _, err := turns.UserByID(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := memo.cacheKey(u.ID); got != ctxUserKey(u.ID) {
+		t.Fatalf("kept key %q, want %q", got, ctxUserKey(u.ID))
+	}
+	if raceEnabled || testing.CoverMode() != "" {
+		return // allocation counts differ under the race detector and coverage
+	}
+	if n := testing.AllocsPerRun(20, func() { _ = memo.cacheKey(u.ID) }); n != 0 {
+		t.Errorf("kept key: %v allocations, want 0", n)
+	}
+	read := testing.AllocsPerRun(20, func() { _, _ = turns.UserByID(ctx, u.ID) })
+	if read > 1 {
+		t.Errorf("a turn's read of a cached user: %v allocations, want at most 1 (its copy)", read)
+	}
+}
+
+// A context transaction's pending users ride in its context: the cache
+// tier adds one allocation to the store's transaction.
+func TestUserContextCacheTxContextAllocations(t *testing.T) {
+	if raceEnabled || testing.CoverMode() != "" {
+		t.Skip("allocation counts differ under the race detector and coverage")
+	}
+	ctx := context.Background()
+	_, writes, _ := ctxCacheFixture(t)
+	fn := func(context.Context) error { return nil }
+	inner := fewestAllocs(func() { _ = writes.(*ctxStore).Store.InTxContext(ctx, fn) })
+	outer := fewestAllocs(func() { _ = writes.InTxContext(ctx, fn) })
+	// One more: the context with its pending users (three when they were
+	// apart and the transaction's function was wrapped). The margin of one
+	// is for the store's background work, which now and then lands in a count.
+	if outer > inner+2 {
+		t.Errorf("InTxContext: %v allocations through the cache tier, %v without; want at most two more", outer, inner)
+	}
+}
+
+var errAbort = errors.New("abort")
+
+// fewestAllocs is the least of a few allocation counts of f: the store's
+// background goroutines (connection opener, cache sweeper) only add to them.
+func fewestAllocs(f func()) float64 {
+	least := testing.AllocsPerRun(100, f)
+	for range 4 {
+		least = min(least, testing.AllocsPerRun(100, f))
+	}
+	return least
 }

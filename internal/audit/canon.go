@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ type canon struct {
 	pos     int
 	out     []byte
 	tmp     []byte   // an object's encoded values while its members are sorted
+	scratch []byte   // reusedOutput's output, kept with the pooled canon
 	members []member // the members of the objects being encoded, innermost last
 	redact  func(string) string
 	mask    bool // values under secret-looking keys become "[REDACTED]"
@@ -54,6 +56,26 @@ func encodeCanonical(dst []byte, src string, redact func(string) string, mask bo
 	return c.out, true
 }
 
+// encodeCanonicalReuse is encodeCanonical into a pooled buffer: when the
+// encoding is raw's bytes (as audit arguments usually are) it returns raw
+// itself, otherwise a copy of the encoding, so an unchanged document costs
+// no new slice.
+func encodeCanonicalReuse(raw []byte, src string, redact func(string) string, mask bool) (_ []byte, ok bool) {
+	c := canonPool.Get().(*canon)
+	defer c.release()
+	c.src, c.pos, c.out, c.redact, c.mask = src, 0, c.scratch[:0], redact, mask
+	ok = c.value() && c.endOfDocument()
+	c.scratch = c.out
+	switch {
+	case !ok:
+		return nil, false
+	case bytes.Equal(c.out, raw):
+		return raw, true
+	default:
+		return bytes.Clone(c.out), true
+	}
+}
+
 // maxPooledScratch bounds the scratch a pooled canon keeps, so one huge
 // document does not pin its buffers for good.
 const maxPooledScratch = 64 << 10
@@ -62,8 +84,8 @@ const maxPooledScratch = 64 << 10
 // (members' keys would otherwise keep the document alive).
 func (c *canon) release() {
 	clear(c.members[:cap(c.members)])
-	keep := canon{tmp: c.tmp[:0], members: c.members[:0]}
-	if cap(keep.tmp) > maxPooledScratch || cap(keep.members) > maxPooledScratch/64 {
+	keep := canon{tmp: c.tmp[:0], members: c.members[:0], scratch: c.scratch[:0]}
+	if cap(keep.tmp) > maxPooledScratch || cap(keep.members) > maxPooledScratch/64 || cap(keep.scratch) > maxPooledScratch {
 		keep = canon{}
 	}
 	*c = keep

@@ -167,13 +167,14 @@ func toLowerASCII(c byte) byte {
 
 // redactArgs redacts every string in the JSON document and masks values under
 // secret-looking keys, re-encoding it canonically (see canon). Arguments that
-// are not JSON are kept as a redacted JSON string.
+// are so already are returned as they are, not copied. Arguments that are not
+// JSON are kept as a redacted JSON string.
 func (l *Log) redactArgs(raw json.RawMessage) json.RawMessage {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil
 	}
 	src := string(raw)
-	if out, ok := encodeCanonical(make([]byte, 0, len(raw)+16), src, l.redact, true); ok {
+	if out, ok := encodeCanonicalReuse(raw, src, l.redact, true); ok {
 		return out
 	}
 	return AppendString(nil, l.redact(src))

@@ -338,7 +338,9 @@ func (s *Service) Refresh(ctx context.Context, refreshToken string) (*Session, e
 }
 
 // familyKey is the revocation entry covering every access token of a family.
-func familyKey(family string) string { return "fam:" + family }
+func familyKey(family string) string { return familyKeyPrefix + family }
+
+const familyKeyPrefix = "fam:"
 
 func (s *Service) revokeFamily(ctx context.Context, family string, now time.Time) error {
 	if err := s.users.RevokeRefreshFamily(ctx, family, now); err != nil {

@@ -18,6 +18,20 @@ type Claims struct {
 	IssuedAt  time.Time
 	ExpiresAt time.Time
 	External  bool // issued by the outside identity provider
+
+	famKey string // familyKey(FamilyID), made once when a local token is first verified
+}
+
+// familyRevocationKey is familyKey(c.FamilyID): the one made when the token
+// was verified (the claims are remembered, so every later request and tool
+// call checks the family without building the key again), or a new one for
+// claims made otherwise or whose FamilyID was changed since.
+func (c *Claims) familyRevocationKey() string {
+	const prefix = len(familyKeyPrefix)
+	if k := c.famKey; len(k) == prefix+len(c.FamilyID) && k[prefix:] == c.FamilyID {
+		return k
+	}
+	return familyKey(c.FamilyID)
 }
 
 // accessClaims is the JWT body of PAM's access tokens.

@@ -88,7 +88,7 @@ func (s *Service) parseLocal(tok string) (Claims, error) {
 	}
 	return Claims{
 		UserID: body.Subject, Role: body.Role, TokenID: body.ID, FamilyID: body.Family,
-		IssuedAt: issued, ExpiresAt: body.ExpiresAt.Time,
+		IssuedAt: issued, ExpiresAt: body.ExpiresAt.Time, famKey: familyKey(body.Family),
 	}, nil
 }
 
@@ -97,7 +97,7 @@ func (s *Service) checkRevoked(ctx context.Context, c Claims) error {
 		return err
 	}
 	if c.FamilyID != "" {
-		if err := s.checkKeyRevoked(ctx, familyKey(c.FamilyID)); err != nil {
+		if err := s.checkKeyRevoked(ctx, c.familyRevocationKey()); err != nil {
 			return err
 		}
 	}

@@ -104,11 +104,28 @@ func (m *Metrics) Handler() http.Handler {
 // ObserveHTTP records one request; an error status also counts in
 // pam_errors_total under the category its status implies.
 func (m *Metrics) ObserveHTTP(route, method string, status int, d time.Duration) {
-	code := strconv.Itoa(status)
+	code := statusLabel(status)
 	m.httpLatency.WithLabelValues(route, method, code).Observe(d.Seconds())
 	if status >= 400 {
 		m.errors.WithLabelValues("http", string(categoryOfStatus(status)), code).Inc()
 	}
+}
+
+// statusLabels are the status label values of the HTTP status range, made
+// once: strconv.Itoa allocates one per request for them.
+var statusLabels = func() (l [600]string) {
+	for i := 100; i < len(l); i++ {
+		l[i] = strconv.Itoa(i)
+	}
+	return l
+}()
+
+// statusLabel is strconv.Itoa(status), from statusLabels when in range.
+func statusLabel(status int) string {
+	if status >= 100 && status < len(statusLabels) {
+		return statusLabels[status]
+	}
+	return strconv.Itoa(status)
 }
 
 // ObserveError counts an error answered on a transport other than plain HTTP

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -13,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/pamtravel/pam/internal/agent"
 	"github.com/pamtravel/pam/internal/tools"
@@ -41,7 +43,7 @@ func TestToolSpanNestsUnderTurn(t *testing.T) {
 		_, err := tool(ctx, &tools.Call{})
 		return &agent.Output{Source: "rules"}, err
 	}))
-	if _, err := turn.Run(context.Background(), agent.Input{}, nil); err != nil {
+	if _, err := turn.Run(context.Background(), agent.Input{RequestID: "r1", UserID: "u1"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := tool(context.Background(), &tools.Call{}); err != nil {
@@ -59,7 +61,7 @@ func TestToolSpanNestsUnderTurn(t *testing.T) {
 	if root == nil || child == nil || child.Parent().SpanID() != root.SpanContext().SpanID() {
 		t.Fatalf("spans %v: the tool span is not the turn's child", spans)
 	}
-	if got := attrs(root); got["pam.source"] != "rules" || got["pam.degraded"] != "false" {
+	if got := attrs(root); got["pam.source"] != "rules" || got["pam.degraded"] != "false" || got["pam.request_id"] != "r1" || got["pam.user_id"] != "u1" {
 		t.Errorf("turn span attributes %v", got)
 	}
 	if got := attrs(child); got["pam.outcome"] != "ok" || got["pam.tool"] != "get_weather" {
@@ -113,5 +115,45 @@ func TestToolOutcomes(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(20, func() { _ = toolOutcome(&tools.Result{}, nil) }); n != 0 {
 		t.Errorf("outcome of a call without error: %v allocations", n)
+	}
+}
+
+// TestTurnWithoutTracingAllocations: with tracing off a turn's
+// instrumentation costs only the placeholder span (and its context), not
+// the span's attributes.
+func TestTurnWithoutTracingAllocations(t *testing.T) {
+	if raceEnabled || testing.CoverMode() != "" {
+		t.Skip("allocation counts differ under the race detector and coverage")
+	}
+	// Once any test has installed a provider the global one delegates to
+	// it for good; a no-op provider stands for "tracing off" in any order.
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(noop.NewTracerProvider())
+	defer otel.SetTracerProvider(prev)
+	m := NewMetrics()
+	out := &agent.Output{Source: "rules"}
+	turn := m.InstrumentAgent(agentFunc(func(context.Context) (*agent.Output, error) { return out, nil }))
+	in := agent.Input{RequestID: "r1", UserID: "u1"}
+	ctx := context.Background()
+	if n := testing.AllocsPerRun(50, func() { _, _ = turn.Run(ctx, in, nil) }); n > 1 {
+		t.Errorf("an instrumented turn: %v allocations, want at most 1", n)
+	}
+}
+
+// The HTTP status label is the status in decimal, whatever the status, and
+// an answered request costs its metrics no allocation.
+func TestStatusLabel(t *testing.T) {
+	for s := -3; s < 1200; s++ {
+		if got, want := statusLabel(s), fmt.Sprint(s); got != want {
+			t.Fatalf("statusLabel(%d) = %q, want %q", s, got, want)
+		}
+	}
+	if raceEnabled || testing.CoverMode() != "" {
+		return // allocation counts differ under the race detector and coverage
+	}
+	m := NewMetrics()
+	m.ObserveHTTP("/v1/chat", "POST", 202, time.Millisecond) // the series exists from here on
+	if n := testing.AllocsPerRun(50, func() { m.ObserveHTTP("/v1/chat", "POST", 202, time.Millisecond) }); n != 0 {
+		t.Errorf("ObserveHTTP: %v allocations, want 0", n)
 	}
 }

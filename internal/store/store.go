@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/pamtravel/pam/internal/money"
@@ -130,11 +129,6 @@ const (
 	TurnDone    = "done"
 	TurnFailed  = "failed" // dead-lettered after the last attempt
 )
-
-// NewID returns a new record id: a UUIDv7, so ids sort by creation time.
-// Callers that must name a row before inserting it (a turn names its
-// message) take one here.
-func NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // PendingAction is a tool call held until its user confirms it.
 type PendingAction struct {

@@ -96,19 +96,11 @@ func (e *Executor) record(ctx context.Context, recs []store.AuditRecord) error {
 // A handler the executor abandoned (timed out) may write after the call's
 // row: add refuses then and the ledger records the row itself.
 type callAudits struct {
-	to   BatchAuditor // the executor's auditor; rows for another are not collected
-	mu   sync.Mutex
-	recs []store.AuditRecord
-	done bool
-}
-
-// newCallAudits returns a collector for one call, or nil when the executor's
-// auditor cannot append a batch (collecting would gain nothing).
-func (e *Executor) newCallAudits() *callAudits {
-	if b, ok := e.opts.Auditor.(BatchAuditor); ok {
-		return &callAudits{to: b}
-	}
-	return nil
+	to    BatchAuditor // the executor's auditor; rows for another are not collected
+	mu    sync.Mutex
+	recs  []store.AuditRecord
+	done  bool
+	first [2]store.AuditRecord // recs' first array: a ledger row and the call's own
 }
 
 // add collects r, written for auditor a, and reports whether it did.
@@ -122,7 +114,7 @@ func (c *callAudits) add(a Auditor, r store.AuditRecord) bool {
 		return false
 	}
 	if c.recs == nil {
-		c.recs = make([]store.AuditRecord, 0, 2) // room for the call's own row, appended at the end
+		c.recs = c.first[:0] // room for the call's own row, appended at the end
 	}
 	c.recs = append(c.recs, r)
 	return true

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -144,4 +145,33 @@ func FuzzLedgerArgs(f *testing.F) {
 			t.Fatalf("ledgerArgs\n got %s\nwant %s", got, want)
 		}
 	})
+}
+
+// One ledger row and the call's own fill the collector's first array; two
+// calls' batches stay apart.
+func TestCallAuditsOneLedgerRow(t *testing.T) {
+	aud := &batchAuditor{}
+	l := NewLedger(aud)
+	reg := NewRegistry()
+	reg.MustRegister(withSchema(Tool{Name: "log_one", Handler: func(ctx context.Context, c *Call) (*Result, error) {
+		l.Calc(ctx, c, "sum", map[string]string{"a": c.RequestID}, "1")
+		return &Result{Summary: "ok"}, nil
+	}}))
+	e := NewExecutor(reg, ExecutorOptions{Auditor: aud})
+	for _, id := range []string{"r1", "r2"} {
+		call := userCall("log_one", `{}`)
+		call.RequestID = id
+		if r := e.Execute(context.Background(), call); r.Status != StatusOK {
+			t.Fatalf("status %s: %s", r.Status, r.Error)
+		}
+	}
+	if len(aud.batches) != 2 {
+		t.Fatalf("batches = %+v, want two", aud.batches)
+	}
+	for i, id := range []string{"r1", "r2"} {
+		b := aud.batches[i]
+		if len(b) != 2 || b[0].Action != "sum" || !strings.Contains(string(b[0].Args), `"a":"`+id+`"`) || b[1].Kind != AuditKindTool || b[1].RequestID != id {
+			t.Errorf("batch %d = %+v", i, b)
+		}
+	}
 }

@@ -84,12 +84,14 @@ func (e *Executor) Execute(ctx context.Context, call Call) Result {
 	return e.execute(ctx, call)
 }
 
-func (e *Executor) execute(ctx context.Context, call Call) (res Result) {
+func (e *Executor) execute(ctx context.Context, in Call) (res Result) {
 	start := time.Now()
+	x := &executorCall{call: in}
+	call := &x.call
 	if call.Now.IsZero() {
 		call.Now = e.opts.Now()
 	}
-	call.audits, call.started = e.newCallAudits(), start
+	call.audits, call.started = x.collectAudits(e.opts.Auditor), start
 	tool, ok := e.reg.Get(call.Tool)
 	defer func() {
 		if p := recover(); p != nil {
@@ -97,7 +99,7 @@ func (e *Executor) execute(ctx context.Context, call Call) (res Result) {
 			res = failed(StatusFailed, "The tool failed unexpectedly.")
 		}
 		res.DurationMs = time.Since(start).Milliseconds()
-		e.audit(ctx, &call, &res)
+		e.audit(ctx, call, &res)
 	}()
 	if !ok {
 		return failed(StatusInvalidArguments, fmt.Sprintf("unknown tool %q", call.Tool))
@@ -120,9 +122,30 @@ func (e *Executor) execute(ctx context.Context, call Call) (res Result) {
 		return Result{Status: StatusOK, Summary: fmt.Sprintf("The arguments for %s are valid.", tool.Name)}
 	}
 	if tool.Confirm && !call.Confirmed {
-		return e.hold(ctx, tool, call)
+		return e.hold(ctx, tool, *call)
 	}
-	return e.runOnce(ctx, tool, &call)
+	return e.runOnce(ctx, tool, x)
+}
+
+// executorCall is the executor's copy of a call with the collector of its
+// ledger rows and runOnce's working space: one allocation for all, where the
+// copy escapes anyway.
+type executorCall struct {
+	call   Call
+	audits callAudits
+	res    Result     // changeOnce's result
+	kept   keptResult // keep's encoding of it
+}
+
+// collectAudits returns x's collector, ready for auditor a, or nil when a
+// cannot append a batch (collecting would gain nothing).
+func (x *executorCall) collectAudits(a Auditor) *callAudits {
+	b, ok := a.(BatchAuditor)
+	if !ok {
+		return nil
+	}
+	x.audits.to = b
+	return &x.audits
 }
 
 // run executes tool through its breaker with timeout and retries, then checks the result.
@@ -172,7 +195,7 @@ func (e *Executor) attempt(ctx context.Context, tool *Tool, call *Call) (*Result
 	if timeout <= 0 {
 		timeout = e.opts.DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := attemptCtx(ctx, timeout)
 	defer cancel()
 	h := &handlerRun{call: *call, done: make(chan struct{})}
 	go h.run(ctx, e.opts.Logger, tool)
@@ -188,6 +211,17 @@ func (e *Executor) attempt(ctx context.Context, tool *Tool, call *Call) (*Result
 		}
 		return nil, ctx.Err()
 	}
+}
+
+// attemptCtx bounds an attempt by timeout. When the caller's deadline comes
+// first (a turn's usually does) it is the bound already and the timer
+// context, four allocations per call, is saved: running out of it is
+// context.DeadlineExceeded, a timeout, either way.
+func attemptCtx(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= timeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, timeout)
 }
 
 // handlerRun is one run of a handler, on its own copy of the call. Its

@@ -397,3 +397,65 @@ func BenchmarkExecuteOverhead(b *testing.B) {
 		}
 	}
 }
+
+// TestAttemptTimeoutUnderCallerDeadline: a handler runs under the earlier of
+// the tool's timeout and the caller's deadline, and running out of either is
+// a timeout, also for a handler that ignores its context.
+func TestAttemptTimeoutUnderCallerDeadline(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		deadline time.Time
+	)
+	e, _ := newTestExecutor(t,
+		Tool{Name: "slow", Timeout: 150 * time.Millisecond, Handler: func(ctx context.Context, _ *Call) (*Result, error) {
+			mu.Lock()
+			deadline, _ = ctx.Deadline()
+			mu.Unlock()
+			time.Sleep(time.Second) // ignores its context on purpose
+			return &Result{}, nil
+		}},
+		Tool{Name: "polite", Timeout: 150 * time.Millisecond, Handler: func(ctx context.Context, _ *Call) (*Result, error) {
+			<-ctx.Done()
+			return nil, ctx.Err()
+		}},
+	)
+	tests := []struct {
+		name   string
+		tool   string
+		caller time.Duration // 0: no caller deadline
+		want   time.Duration // the bound the handler sees
+	}{
+		{"tool timeout, no caller deadline", "slow", 0, 150 * time.Millisecond},
+		{"tool timeout before the caller's", "slow", 5 * time.Second, 150 * time.Millisecond},
+		{"caller's deadline first", "slow", 40 * time.Millisecond, 40 * time.Millisecond},
+		{"caller's deadline first, handler returns its error", "polite", 40 * time.Millisecond, 40 * time.Millisecond},
+		{"tool timeout, handler returns its error", "polite", 5 * time.Second, 150 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if tt.caller > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, tt.caller)
+				defer cancel()
+			}
+			start := time.Now()
+			res := e.Execute(ctx, userCall(tt.tool, `{}`))
+			took := time.Since(start)
+			if res.Status != StatusTimeout {
+				t.Fatalf("status = %s (%s), want %s", res.Status, res.Error, StatusTimeout)
+			}
+			if took < tt.want || took > tt.want+500*time.Millisecond {
+				t.Errorf("answered after %v, want about %v", took, tt.want)
+			}
+			if tt.tool != "slow" {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if d := deadline.Sub(start); d > tt.want+50*time.Millisecond || d < tt.want-50*time.Millisecond {
+				t.Errorf("handler's deadline %v after the call, want %v", d, tt.want)
+			}
+		})
+	}
+}

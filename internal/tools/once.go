@@ -35,7 +35,8 @@ var errUnchanged = errors.New("tool call did not succeed")
 // nothing behind. Tools that also call outside services keep their result
 // after the change instead: a transaction held across the call would stall
 // every other write.
-func (e *Executor) runOnce(ctx context.Context, tool *Tool, call *Call) Result {
+func (e *Executor) runOnce(ctx context.Context, tool *Tool, x *executorCall) Result {
+	call := &x.call
 	rs := e.opts.Results
 	if rs == nil || !tool.Writes || call.TurnID == "" || call.CallKey == "" {
 		return e.run(ctx, tool, call)
@@ -46,13 +47,13 @@ func (e *Executor) runOnce(ctx context.Context, tool *Tool, call *Call) Result {
 		}
 		res := e.run(ctx, tool, call)
 		if succeeded(res) {
-			if err := e.keep(ctx, call, res); err != nil {
+			if err := e.keep(ctx, x, res); err != nil {
 				e.opts.Logger.WarnContext(ctx, "keep tool result", "tool", call.Tool, "err", err)
 			}
 		}
 		return res
 	}
-	res, err := e.changeOnce(ctx, tool, call)
+	res, err := e.changeOnce(ctx, tool, x)
 	for wait := 250 * time.Millisecond; busy(err) && wait <= time.Second && ctx.Err() == nil; wait *= 2 {
 		// A database blip: the commit may or may not have happened, so the
 		// next try looks for the kept result before acting again.
@@ -60,7 +61,7 @@ func (e *Executor) runOnce(ctx context.Context, tool *Tool, call *Call) Result {
 		if !sleep(ctx, wait) {
 			break
 		}
-		res, err = e.changeOnce(ctx, tool, call)
+		res, err = e.changeOnce(ctx, tool, x)
 	}
 	switch {
 	case err == nil:
@@ -72,26 +73,29 @@ func (e *Executor) runOnce(ctx context.Context, tool *Tool, call *Call) Result {
 	return res
 }
 
-// changeOnce is one try of runOnce's transaction.
-func (e *Executor) changeOnce(ctx context.Context, tool *Tool, call *Call) (res Result, err error) {
-	err = e.opts.Results.InTxContext(ctx, func(ctx context.Context) error {
+// changeOnce is one try of runOnce's transaction. Its result is made in
+// x.res, which the transaction's function would otherwise move to the heap.
+func (e *Executor) changeOnce(ctx context.Context, tool *Tool, x *executorCall) (Result, error) {
+	x.res = Result{}
+	err := e.opts.Results.InTxContext(ctx, func(ctx context.Context) error {
+		call, res := &x.call, &x.res
 		var ok bool
-		if res, ok = e.replay(ctx, call); ok {
+		if *res, ok = e.replay(ctx, call); ok {
 			return nil
 		}
-		res = e.run(ctx, tool, call)
-		if !succeeded(res) {
+		*res = e.run(ctx, tool, call)
+		if !succeeded(*res) {
 			return errUnchanged
 		}
 		if e.opts.Auditor != nil {
 			res.DurationMs = time.Since(call.started).Milliseconds()
-			if err := e.writeAudit(ctx, call, &res); err != nil {
+			if err := e.writeAudit(ctx, call, res); err != nil {
 				return err
 			}
 		}
-		return e.keep(ctx, call, res)
+		return e.keep(ctx, x, *res)
 	})
-	return res, err
+	return x.res, err
 }
 
 // busy reports a refusal by a busy or unreachable database (pool
@@ -144,10 +148,14 @@ func (e *Executor) replay(ctx context.Context, call *Call) (Result, bool) {
 	return res, true
 }
 
-func (e *Executor) keep(ctx context.Context, call *Call, res Result) error {
-	raw, err := json.Marshal(keptResult{Result: res, UIActions: res.UIActions, Banner: res.Banner})
+// keep saves res as call x's kept result, encoded from x.kept (on the heap
+// with x already, where a keptResult of its own would be moved).
+func (e *Executor) keep(ctx context.Context, x *executorCall, res Result) error {
+	x.kept = keptResult{Result: res, UIActions: res.UIActions, Banner: res.Banner}
+	raw, err := json.Marshal(&x.kept)
+	x.kept = keptResult{} // holds nothing of the result past the encoding
 	if err != nil {
 		return err
 	}
-	return e.opts.Results.SaveToolResult(ctx, call.TurnID, call.CallKey, raw)
+	return e.opts.Results.SaveToolResult(ctx, x.call.TurnID, x.call.CallKey, raw)
 }

@@ -183,7 +183,7 @@ func (e *Executor) prepare(ctx context.Context, tool *Tool, call *Call) (q strin
 	if timeout <= 0 {
 		timeout = e.opts.DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := attemptCtx(ctx, timeout)
 	defer cancel()
 	defer func() {
 		if p := recover(); p != nil {

@@ -98,9 +98,19 @@ func describe(prefix string, c *tools.Call, e *store.Expense, suffix string) str
 	return string(append(b, suffix...))
 }
 
+// createdExpense is what one create_expense call allocates, in one piece:
+// its arguments (which Bind needs on the heap anyway), its result and the
+// result's one UI action.
+type createdExpense struct {
+	args expenseArgs
+	res  tools.Result
+	ui   [1]tools.UIAction
+}
+
 func (svc *service) createExpense(ctx context.Context, c *tools.Call) (*tools.Result, error) {
-	var a expenseArgs
-	if err := c.Bind(&a); err != nil {
+	x := new(createdExpense)
+	a := &x.args
+	if err := c.Bind(a); err != nil {
 		return nil, err
 	}
 	amount, err := tools.AmountArg("amount", a.Amount)
@@ -131,12 +141,14 @@ func (svc *service) createExpense(ctx context.Context, c *tools.Call) (*tools.Re
 	if e.Merchant != "" {
 		title += " at " + e.Merchant
 	}
-	return &tools.Result{
+	x.ui[0] = tools.Reload(tools.ReloadExpenses, "expense", e.ID, title)
+	x.res = tools.Result{
 		Data:      expenseData{e},
 		Summary:   describe("Logged ", c, e, "."),
-		UIActions: []tools.UIAction{tools.Reload(tools.ReloadExpenses, "expense", e.ID, title)},
+		UIActions: x.ui[:],
 		Cost:      e.Amount.Fixed(),
-	}, nil
+	}
+	return &x.res, nil
 }
 
 func (svc *service) updateExpense(ctx context.Context, c *tools.Call) (*tools.Result, error) {
