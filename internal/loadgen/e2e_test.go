@@ -34,7 +34,10 @@ func TestRunAgainstRealServer(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Sent < 8 || r.Answered != r.Sent || r.Lost != 0 || r.Duplicated != 0 || r.Errors != 0 {
+			// At least one message per user: a loaded CI machine can slow
+			// the 2 s run to a handful of turns; what matters is that every
+			// one sent was answered once.
+			if r.Sent < 4 || r.Answered != r.Sent || r.Lost != 0 || r.Duplicated != 0 || r.Errors != 0 {
 				t.Fatalf("report %+v", r)
 			}
 			if r.P50 < 50*time.Millisecond || r.P99 < r.P50 || r.Throughput <= 0 {
