@@ -34,7 +34,7 @@ const defaultReaders = 4
 var Dialect = sqlstore.Dialect{
 	Name:         "sqlite",
 	Time:         bindTime,
-	JSONText:     true,
+	Pointers:     true,
 	IsUnique:     isCode(sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY),
 	IsForeignKey: isCode(sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY),
 	IsConnError:  func(error) (bool, bool) { return false, false },

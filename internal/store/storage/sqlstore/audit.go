@@ -110,7 +110,7 @@ func (s *Store) insertAudit(ctx context.Context, q querier, recs []store.AuditRe
 		for i := range recs[:n] {
 			rec := &recs[i]
 			// The records' fields bind through pointers: no boxing.
-			args = append(args, &rec.Seq, s.ts(rec.Time), &rec.UserID, &rec.RequestID, &rec.Kind, &rec.Action, s.json(&rec.Args), &rec.Outcome,
+			args = append(args, &rec.Seq, s.tsField(&rec.Time), &rec.UserID, &rec.RequestID, &rec.Kind, &rec.Action, s.json(&rec.Args), &rec.Outcome,
 				&rec.Error, &rec.DurationMs, &rec.Cost, &rec.ClientAddr, &rec.UserAgent, &rec.PrevHash, &rec.Hash)
 		}
 		if _, err := s.exec(ctx, q, auditInserts[n], args...); err != nil {

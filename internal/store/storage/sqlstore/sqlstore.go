@@ -60,10 +60,11 @@ type Dialect struct {
 	DollarParams bool
 	// Time encodes an instant for a bound parameter.
 	Time func(t time.Time) any
-	// JSONText, when set, says the driver binds a *json.RawMessage as text
-	// (NULL when nil): a JSON field of a record on the heap then binds with
-	// no copy to a string and no boxing. Otherwise the store converts it.
-	JSONText bool
+	// Pointers, when set, says the driver binds a *json.RawMessage as text
+	// and a *time.Time as Time would encode the time (NULL when nil): a field
+	// of a record on the heap then binds with no copy and no boxing.
+	// Otherwise the store converts it.
+	Pointers bool
 	// IsUnique reports a uniqueness violation; IsForeignKey a missing referenced row.
 	IsUnique     func(err error) bool
 	IsForeignKey func(err error) bool
@@ -453,6 +454,15 @@ func (s *Store) fkAsNotFound(what string, err error) error {
 }
 
 func (s *Store) ts(t time.Time) any { return s.db.d.Time(t.UTC().Truncate(time.Microsecond)) }
+
+// tsField binds the time field *t of a record on the heap: through its
+// pointer when the dialect's driver takes one (Dialect.Pointers), else as ts.
+func (s *Store) tsField(t *time.Time) any {
+	if s.db.d.Pointers {
+		return t
+	}
+	return s.ts(*t)
+}
 
 func (s *Store) nullTS(t *time.Time) any {
 	if t == nil {

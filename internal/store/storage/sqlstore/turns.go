@@ -34,7 +34,7 @@ func (s *Store) AcceptTurn(ctx context.Context, t *store.Turn) (*store.Turn, boo
 	}
 	var existing *store.Turn
 	err := s.writeTx(ctx, "accept turn", func(q querier) error {
-		at := s.ts(ts)
+		at := s.tsField(&nt.CreatedAt) // ts, on the heap with nt
 		n, err := s.exec(ctx, q, "INSERT INTO turns ("+turnCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, client_message_id) DO NOTHING",
 			// Through pointers: nt moves to the heap once instead of each field being boxed.
 			&nt.ID, &nt.UserID, &nt.ConversationID, &nt.ClientMessageID, &nt.UserMessageID, &nt.Text, s.json(&nt.Context),

@@ -44,12 +44,12 @@ func nullJSON(m json.RawMessage) any {
 }
 
 // json binds the JSON field *m, empty as NULL: through its pointer when the
-// dialect's driver takes one (Dialect.JSONText), else as nullJSON does.
+// dialect's driver takes one (Dialect.Pointers), else as nullJSON does.
 func (s *Store) json(m *json.RawMessage) any {
 	switch {
 	case len(*m) == 0:
 		return nil
-	case s.db.d.JSONText:
+	case s.db.d.Pointers:
 		return m
 	}
 	return string(*m)
