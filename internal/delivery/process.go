@@ -27,10 +27,10 @@ func (s *Service) SetLocator(f LocateFunc) { s.locate = f }
 // MaxAttempts and dead-lettering it after the last. A turn already running on
 // this instance is waited for instead of run twice.
 func (s *Service) Process(ctx context.Context, t *store.Turn, in Inbound, live func(Frame)) (*Result, error) {
-	if _, busy := s.inflight.LoadOrStore(t.ID, struct{}{}); busy {
+	if !s.here.start(t.ID) {
 		return s.WaitResult(ctx, t)
 	}
-	defer s.inflight.Delete(t.ID)
+	defer s.here.done(t.ID)
 	var lastErr error
 	waits := 0
 	for attempt := t.Attempts + 1; attempt <= s.cfg.MaxAttempts; {
@@ -106,10 +106,7 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 	defer em.stop()
 	// Only the first run of a turn accepted here is sure to be its first
 	// anywhere; any other may have changed data before it stopped.
-	fresh := false
-	if v, ok := s.local.Load(t.ID); ok {
-		fresh = v.(*acceptedHere).fresh.Swap(false)
-	}
+	fresh := s.here.takeFresh(t.ID)
 	ain := agent.Input{
 		UserID: t.UserID, Role: u.Role, RequestID: in.RequestID, ConversationID: t.ConversationID,
 		Text: t.Text, Settings: u.Settings, Now: s.now(), ClientAddr: in.ClientAddr, UserAgent: in.UserAgent,
@@ -135,22 +132,29 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 
 // persist stores the answer, its durable frame and the turn's completion in one transaction.
 func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output) (*Result, error) {
-	// One allocation holds the result and the event the transaction makes.
+	// One allocation holds the result, the message meta encoded from it, the
+	// event the transaction makes and the frame's first tool-call and
+	// UI-action records (most turns make one call).
 	p := &struct {
-		res Result
-		ev  *store.Event
-	}{res: Result{Frame: protocol.Message{
-		Type: protocol.TypeMessage, TurnID: t.ID, ID: t.ClientMessageID, ConversationID: t.ConversationID,
-		Text: out.Text, ToolCalls: toolCalls(out.ToolCalls), UIActions: uiActions(out.UIActions),
-		Degraded: out.Degraded, Source: out.Source, Safety: s.flaggedSafety(ctx, t),
-	}}}
-	frame := &p.res.Frame
-	err := s.store.InTx(ctx, func(tx store.Store) error {
-		meta, _ := json.Marshal(struct {
+		res  Result
+		meta struct {
 			ToolCalls []protocol.ToolCall `json:"tool_calls"`
 			UIActions []protocol.UIAction `json:"ui_actions"`
 			Usage     *llm.Usage          `json:"usage,omitempty"` // for the admin usage and cost view
-		}{frame.ToolCalls, frame.UIActions, usageOf(out)})
+		}
+		ev        *store.Event
+		toolCalls [1]protocol.ToolCall
+		uiActions [1]protocol.UIAction
+	}{}
+	p.res.Frame = protocol.Message{
+		Type: protocol.TypeMessage, TurnID: t.ID, ID: t.ClientMessageID, ConversationID: t.ConversationID,
+		Text: out.Text, ToolCalls: toolCalls(p.toolCalls[:0], out.ToolCalls), UIActions: uiActions(p.uiActions[:0], out.UIActions),
+		Degraded: out.Degraded, Source: out.Source, Safety: s.flaggedSafety(ctx, t),
+	}
+	frame := &p.res.Frame
+	p.meta.ToolCalls, p.meta.UIActions, p.meta.Usage = frame.ToolCalls, frame.UIActions, usageOf(out)
+	err := s.store.InTx(ctx, func(tx store.Store) error {
+		meta, _ := json.Marshal(&p.meta)
 		msg := &store.Message{ConversationID: t.ConversationID, UserID: t.UserID, Role: store.MessageAssistant, Content: out.Text, Source: out.Source, Degraded: out.Degraded, Meta: meta}
 		if err := tx.AppendMessage(ctx, msg); err != nil {
 			return err
@@ -176,8 +180,8 @@ func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output)
 // flaggedSafety returns the safety flags of the turn's message: remembered
 // when it was accepted here, else read from the stored message's meta.
 func (s *Service) flaggedSafety(ctx context.Context, t *store.Turn) *protocol.Safety {
-	if v, ok := s.local.LoadAndDelete(t.ID); ok {
-		if cats := v.(*acceptedHere).flagged; len(cats) > 0 {
+	if a, ok := s.here.take(t.ID); ok {
+		if cats := a.flagged; len(cats) > 0 {
 			return &protocol.Safety{Flagged: true, Categories: cats}
 		}
 		return nil
@@ -203,7 +207,7 @@ func (s *Service) flaggedSafety(ctx context.Context, t *store.Turn) *protocol.Sa
 
 // deadLetter parks a turn that failed its last attempt and tells the user.
 func (s *Service) deadLetter(ctx context.Context, t *store.Turn, cause error) (*Result, error) {
-	s.local.Delete(t.ID)
+	s.here.take(t.ID)
 	payload, _ := json.Marshal(t)
 	dl := &store.DeadLetter{Kind: "turn", UserID: t.UserID, Payload: payload, Attempts: s.cfg.MaxAttempts, LastError: errString(cause)}
 	if err := s.store.AddDeadLetter(ctx, dl); err != nil {
@@ -236,16 +240,25 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func toolCalls(in []agent.ToolCall) []protocol.ToolCall {
-	out := make([]protocol.ToolCall, 0, len(in))
+// toolCalls appends the turn's tool calls to buf (empty, with room for the
+// common one); none make an empty list, never nil.
+func toolCalls(buf []protocol.ToolCall, in []agent.ToolCall) []protocol.ToolCall {
+	out := buf
+	if len(in) > cap(buf) {
+		out = make([]protocol.ToolCall, 0, len(in))
+	}
 	for _, c := range in {
 		out = append(out, protocol.ToolCall{Name: c.Name, Status: c.Status})
 	}
 	return out
 }
 
-func uiActions(in []tools.UIAction) []protocol.UIAction {
-	out := make([]protocol.UIAction, 0, len(in))
+// uiActions appends the turn's UI actions to buf as toolCalls does.
+func uiActions(buf []protocol.UIAction, in []tools.UIAction) []protocol.UIAction {
+	out := buf
+	if len(in) > cap(buf) {
+		out = make([]protocol.UIAction, 0, len(in))
+	}
 	for _, a := range in {
 		out = append(out, protocol.UIAction(a))
 	}

@@ -1,6 +1,9 @@
 package rules
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // expenseVerb reports words that tell of money already spent.
 func expenseVerb(w string) bool {
@@ -80,7 +83,7 @@ func (t *turn) expenses() (plan, bool) {
 		if refusal != "" {
 			return say(refusal), true
 		}
-		p.calls = append(p.calls, toolCall{name: "create_expense", input: sub.u.expenseArgs(a, date).json()})
+		p.calls = append(p.calls, toolCall{name: "create_expense", input: sub.u.expenseArgs(a, date)})
 	}
 	return p, true
 }
@@ -119,8 +122,10 @@ func (u *utterance) sub(a, b int) *utterance {
 	return s
 }
 
-// expenseArgs reads merchant, category and description around an amount already found.
-func (u *utterance) expenseArgs(a amount, date time.Time) *args {
+// expenseArgs reads merchant, category and description around an amount
+// already found, and returns create_expense's arguments (as JSON, so the
+// builder stays on the stack).
+func (u *utterance) expenseArgs(a amount, date time.Time) json.RawMessage {
 	merchant, mFrom, mTo := "", -1, -1
 	for i := u.find(0, "at"); i >= 0; i = u.find(i+1, "at") {
 		if u.used.has(i) {
@@ -137,9 +142,9 @@ func (u *utterance) expenseArgs(a amount, date time.Time) *args {
 		category = "other"
 		description = u.objectAfter("on", "for")
 	}
-	return newArgs().str("amount", amountString(a.value)).str("currency", a.currency).
+	return newArgs().amount("amount", a.value).str("currency", a.currency).
 		str("category", category).str("merchant", merchant).str("description", description).
-		str("date", isoDate(date))
+		date("date", date).json()
 }
 
 // objectAfter reads what the money went on: "on a new hose" → "new hose".
@@ -253,7 +258,7 @@ func setBudget(t *turn) (plan, bool) {
 	if u.has("week", "weekly", "wk") {
 		per = "weekly"
 	}
-	return call("update_budget", newArgs().str("category", category).str("amount", amountString(a.value)).str("period", per)), true
+	return call("update_budget", newArgs().str("category", category).amount("amount", a.value).str("period", per)), true
 }
 
 func savingsIntent(t *turn) (plan, bool) {
