@@ -67,10 +67,10 @@ type Service struct {
 	locate   LocateFunc
 	sessions Sessions
 
-	here     turnsHere
-	queue    *queue
-	maint    atomic.Pointer[Maintenance] // nil: maintenance mode off
-	admit    atomic.Pointer[AdmitFunc]   // nil: no per-user cap
+	here  turnsHere
+	queue *queue
+	maint atomic.Pointer[Maintenance] // nil: maintenance mode off
+	admit atomic.Pointer[AdmitFunc]   // nil: no per-user cap
 }
 
 // NewService returns a Service.
