@@ -4,6 +4,7 @@ package rules
 // as the reference the new one must match.
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -140,5 +141,27 @@ func TestComposeOneSummaryAllocations(t *testing.T) {
 	}
 	if n := testing.AllocsPerRun(100, func() { _ = composeOne("create_expense", blk) }); n != 0 {
 		t.Fatalf("composeOne: %v allocations, want 0", n)
+	}
+}
+
+// The reply composed from a tool's summary costs the response (with its one
+// block) and the reply's text.
+func TestComposedReplyAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	req := &llm.Request{Messages: []llm.Message{
+		{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: "I spent $12.25 on groceries at Walmart"}}},
+		{Role: llm.RoleAssistant, Content: []llm.Block{{Type: llm.BlockToolUse, ToolUseID: "rules_1", ToolName: "create_expense"}}},
+		{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockToolResult, ToolUseID: "rules_1", Text: composeSeeds[0]}}},
+	}}
+	m := New(Options{})
+	ctx := context.Background()
+	resp, err := m.Generate(ctx, req, nil)
+	if err != nil || resp.Text() != "Logged $12.25 for groceries at Walmart." || len(resp.Content) != 1 {
+		t.Fatalf("Generate: %+v, %v", resp, err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = m.Generate(ctx, req, nil) }); n > 2 {
+		t.Fatalf("Generate: %v allocations, want at most 2", n)
 	}
 }
