@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pamtravel/pam/internal/llm"
@@ -67,6 +68,7 @@ type Agent struct {
 	cfg       Config
 	summaries *summaryCache
 	confirm   Confirmer
+	firstKeys firstCallKeys
 }
 
 // WithConfirmer lets plain yes/no replies confirm or cancel pending actions.
@@ -185,6 +187,8 @@ type turn struct {
 
 	toolCallsBuf [1]ToolCall       // first backing of out.ToolCalls
 	uiActionsBuf [1]tools.UIAction // first backing of out.UIActions
+	resultBuf    [1]llm.Block      // the tool_result block of the first round of one call
+	resultUsed   bool
 }
 
 // toolCount is how many calls of a tool a turn has made.
@@ -246,7 +250,13 @@ func (t *turn) roundCapText() string {
 
 // runTools runs the round's calls concurrently and returns their tool_result blocks in order.
 func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
-	results := make([]llm.Block, len(calls))
+	var results []llm.Block
+	if len(calls) == 1 && !t.resultUsed { // the first round's one result lives in the turn
+		t.resultUsed = true
+		results = t.resultBuf[:]
+	} else {
+		results = make([]llm.Block, len(calls))
+	}
 	if len(calls) == 1 { // the common case needs no goroutine
 		results[0] = t.runTool(ctx, calls[0], t.callKey(calls[0].ToolName))
 		return results
@@ -279,7 +289,53 @@ func (t *turn) callKey(tool string) string {
 		t.calls = append(t.calls, toolCount{tool: tool})
 	}
 	t.calls[i].n++
+	if t.calls[i].n == 1 {
+		return t.agent.firstKeys.key(tool)
+	}
 	return tool + "#" + strconv.Itoa(t.calls[i].n)
+}
+
+// firstCallKeys remembers each tool's first call key ("create_expense#1"),
+// which nearly every turn needs, so a turn does not build it again. Tools
+// are few and fixed at start: the map is copied on the rare write and read
+// without a lock.
+type firstCallKeys struct {
+	mu   sync.Mutex
+	keys atomic.Pointer[map[string]string]
+}
+
+// maxFirstCallKeys bounds the keys remembered, whatever names models invent.
+const maxFirstCallKeys = 256
+
+func (f *firstCallKeys) key(tool string) string {
+	if m := f.keys.Load(); m != nil {
+		if k, ok := (*m)[tool]; ok {
+			return k
+		}
+	}
+	k := tool + "#1"
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old := f.keys.Load()
+	if old != nil && len(*old) >= maxFirstCallKeys {
+		return k
+	}
+	m := make(map[string]string, 1+lenOf(old))
+	if old != nil {
+		for t, k := range *old {
+			m[t] = k
+		}
+	}
+	m[tool] = k
+	f.keys.Store(&m)
+	return k
+}
+
+func lenOf(m *map[string]string) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
 }
 
 func (t *turn) runTool(ctx context.Context, c llm.Block, key string) llm.Block {

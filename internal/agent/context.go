@@ -24,11 +24,18 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 	if in.Location != nil {
 		uc.Location = &llm.Position{Lat: in.Location.Lat, Lng: in.Location.Lng, Source: in.Location.Source}
 	}
-	req := &llm.Request{
+	// One allocation holds the request, the new message's block and, for a
+	// conversation's first message, its messages.
+	r := &struct {
+		req   llm.Request
+		first [3]llm.Message
+		text  [1]llm.Block
+	}{req: llm.Request{
 		System: SystemPrompt, User: uc,
 		RequestID: in.RequestID, UserID: in.UserID, MaxTokens: a.cfg.MaxTokens,
 		Tools: a.toolDefs(in.Role, in.Text),
-	}
+	}}
+	req := &r.req
 	if a.model.Name() != "rules" { // the rules brain reads User, not the rendered text
 		req.Context = renderContext(uc)
 	}
@@ -38,8 +45,13 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 	}
 	// Room for the new message and a round of tool calls and results, which
 	// the loop appends.
-	req.Messages = append(make([]llm.Message, 0, len(history)+3), history...)
-	req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: in.Text}}})
+	req.Messages = r.first[:0]
+	if len(history)+3 > len(r.first) {
+		req.Messages = make([]llm.Message, 0, len(history)+3)
+	}
+	req.Messages = append(req.Messages, history...)
+	r.text[0] = llm.Block{Type: llm.BlockText, Text: in.Text}
+	req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: r.text[:]})
 	notes = append(notes, a.fitWindow(req)...)
 	return req, notes, nil
 }
