@@ -6,7 +6,6 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -357,11 +356,7 @@ func (t *turn) runTool(ctx context.Context, c llm.Block, key string) llm.Block {
 	})
 	t.emit.Tool(c.ToolName, string(res.Status))
 	t.record(c.ToolName, &res)
-	body, err := json.Marshal(res)
-	if err != nil {
-		body = []byte(`{"status":"failed","error":"the tool's result could not be encoded"}`)
-	}
-	text := string(body)
+	text := resultText(&res)
 	// Language models get tool output fenced and scanned; the rules brain
 	// cannot be steered by text, so it reads the plain result.
 	if g := t.agent.guard; g != nil && t.agent.model.Name() != "rules" {
