@@ -155,11 +155,12 @@ func (a *Agent) Run(ctx context.Context, in Input, emit Emitter) (*Output, error
 	if out, ok := a.answerPending(ctx, in); ok {
 		return out, nil
 	}
-	req, notes, err := a.buildRequest(ctx, in)
+	t := &turn{agent: a, in: in, emit: emit}
+	req, notes, err := a.buildRequest(ctx, in, &t.room)
 	if err != nil {
 		return nil, err
 	}
-	t := &turn{agent: a, in: in, emit: emit, notices: notes}
+	t.notices = notes
 	t.out = &t.output
 	t.delta = t.onDelta
 	t.calls = t.callsBuf[:0]
@@ -188,6 +189,7 @@ type turn struct {
 	uiActionsBuf [1]tools.UIAction // first backing of out.UIActions
 	resultBuf    [1]llm.Block      // the tool_result block of the first round of one call
 	resultUsed   bool
+	room         requestRoom // the turn's request
 }
 
 // toolCount is how many calls of a tool a turn has made.
@@ -249,13 +251,7 @@ func (t *turn) roundCapText() string {
 
 // runTools runs the round's calls concurrently and returns their tool_result blocks in order.
 func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
-	var results []llm.Block
-	if len(calls) == 1 && !t.resultUsed { // the first round's one result lives in the turn
-		t.resultUsed = true
-		results = t.resultBuf[:]
-	} else {
-		results = make([]llm.Block, len(calls))
-	}
+	results := t.resultBlocks(len(calls))
 	if len(calls) == 1 { // the common case needs no goroutine
 		results[0] = t.runTool(ctx, calls[0], t.callKey(calls[0].ToolName))
 		return results
@@ -274,6 +270,16 @@ func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
 	}
 	wg.Wait()
 	return results
+}
+
+// resultBlocks returns room for a round's n tool results: the first round's
+// one result lives in the turn.
+func (t *turn) resultBlocks(n int) []llm.Block {
+	if n == 1 && !t.resultUsed {
+		t.resultUsed = true
+		return t.resultBuf[:]
+	}
+	return make([]llm.Block, n)
 }
 
 // callKey names a call within the turn by its tool and how many calls of

@@ -16,7 +16,8 @@ import (
 // buildRequest assembles the model request: system prompt, fenced user
 // context, history (older part summarized past the threshold), the new user
 // message and the prefiltered tools. notes carry user-visible notices.
-func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []string, error) {
+// The request is built in room (the turn's, so one allocation holds both).
+func (a *Agent) buildRequest(ctx context.Context, in Input, room *requestRoom) (*llm.Request, []string, error) {
 	uc := llm.UserContext{
 		Now: in.Now.In(in.Settings.Location()), TimeZone: in.Settings.TimeZone, Units: in.Settings.Units,
 		Currency: in.Settings.Currency, Language: in.Settings.Language, Vehicle: in.Vehicle,
@@ -24,17 +25,12 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 	if in.Location != nil {
 		uc.Location = &llm.Position{Lat: in.Location.Lat, Lng: in.Location.Lng, Source: in.Location.Source}
 	}
-	// One allocation holds the request, the new message's block and, for a
-	// conversation's first message, its messages.
-	r := &struct {
-		req   llm.Request
-		first [3]llm.Message
-		text  [1]llm.Block
-	}{req: llm.Request{
+	r := room
+	r.req = llm.Request{
 		System: SystemPrompt, User: uc,
 		RequestID: in.RequestID, UserID: in.UserID, MaxTokens: a.cfg.MaxTokens,
 		Tools: a.toolDefs(in.Role, in.Text),
-	}}
+	}
 	req := &r.req
 	if a.model.Name() != "rules" { // the rules brain reads User, not the rendered text
 		req.Context = renderContext(uc)
@@ -54,6 +50,14 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 	req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: r.text[:]})
 	notes = append(notes, a.fitWindow(req)...)
 	return req, notes, nil
+}
+
+// requestRoom holds a turn's request, the new message's block and, for a
+// conversation's first message, its messages.
+type requestRoom struct {
+	req   llm.Request
+	first [3]llm.Message
+	text  [1]llm.Block
 }
 
 func (a *Agent) toolDefs(role, text string) []llm.ToolDef {

@@ -133,8 +133,8 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 // persist stores the answer, its durable frame and the turn's completion in one transaction.
 func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output) (*Result, error) {
 	// One allocation holds the result, the message meta encoded from it, the
-	// event the transaction makes and the frame's first tool-call and
-	// UI-action records (most turns make one call).
+	// message and event the transaction makes and the frame's first tool-call
+	// and UI-action records (most turns make one call).
 	p := &struct {
 		res  Result
 		meta struct {
@@ -143,6 +143,7 @@ func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output)
 			Usage     *llm.Usage          `json:"usage,omitempty"` // for the admin usage and cost view
 		}
 		ev        *store.Event
+		msg       store.Message
 		toolCalls [1]protocol.ToolCall
 		uiActions [1]protocol.UIAction
 	}{}
@@ -155,7 +156,8 @@ func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output)
 	p.meta.ToolCalls, p.meta.UIActions, p.meta.Usage = frame.ToolCalls, frame.UIActions, usageOf(out)
 	err := s.store.InTx(ctx, func(tx store.Store) error {
 		meta, _ := json.Marshal(&p.meta)
-		msg := &store.Message{ConversationID: t.ConversationID, UserID: t.UserID, Role: store.MessageAssistant, Content: out.Text, Source: out.Source, Degraded: out.Degraded, Meta: meta}
+		p.msg = store.Message{ConversationID: t.ConversationID, UserID: t.UserID, Role: store.MessageAssistant, Content: out.Text, Source: out.Source, Degraded: out.Degraded, Meta: meta}
+		msg := &p.msg
 		if err := tx.AppendMessage(ctx, msg); err != nil {
 			return err
 		}

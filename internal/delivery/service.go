@@ -212,21 +212,28 @@ func turnMetaJSON(flagged []string) json.RawMessage {
 }
 
 // storeTurn stores the turn and its user message, or finds the turn a
-// retry of the same client id stored before. The acceptance it returns is
-// the one allocation for what the transaction finds.
+// retry of the same client id stored before. One allocation holds the
+// acceptance it returns and what the transaction makes.
 func (s *Service) storeTurn(ctx context.Context, in *Inbound, flagged []string) (*Accepted, error) {
-	acc := &Accepted{Flagged: flagged}
+	r := &struct {
+		acc  Accepted
+		turn store.Turn
+		msg  store.Message
+		conv store.Conversation
+	}{acc: Accepted{Flagged: flagged}}
+	acc := &r.acc
 	// The transaction reads in's fields from copies, so in stays off the heap.
 	userID, clientID, text, turnCtx, convID := in.UserID, in.ClientMessageID, in.Text, in.Context, in.ConversationID
 	err := s.store.InTx(ctx, func(tx store.Store) error {
-		convID, err := s.conversation(ctx, tx, userID, convID, text)
+		convID, err := s.conversation(ctx, tx, userID, convID, text, &r.conv)
 		if err != nil {
 			return err
 		}
 		// The turn goes first: the unique client id makes a retry find the
 		// original here (and roll back the rest), with no separate check.
 		msgID := store.NewID()
-		t := &store.Turn{UserID: userID, ConversationID: convID, ClientMessageID: clientID, UserMessageID: msgID, Text: text, Context: turnCtx, Status: store.TurnPending}
+		r.turn = store.Turn{UserID: userID, ConversationID: convID, ClientMessageID: clientID, UserMessageID: msgID, Text: text, Context: turnCtx, Status: store.TurnPending}
+		t := &r.turn
 		existing, ok, err := tx.AcceptTurn(ctx, t)
 		if err != nil {
 			return err
@@ -235,8 +242,8 @@ func (s *Service) storeTurn(ctx context.Context, in *Inbound, flagged []string) 
 			acc.Turn = existing
 			return errDuplicate
 		}
-		msg := &store.Message{ID: msgID, ConversationID: convID, UserID: userID, Role: store.MessageUser, Content: text, ClientMessageID: clientID, Meta: turnMetaJSON(flagged)}
-		if err := tx.AppendMessage(ctx, msg); err != nil {
+		r.msg = store.Message{ID: msgID, ConversationID: convID, UserID: userID, Role: store.MessageUser, Content: text, ClientMessageID: clientID, Meta: turnMetaJSON(flagged)}
+		if err := tx.AppendMessage(ctx, &r.msg); err != nil {
 			return err
 		}
 		acc.Turn = t
@@ -255,8 +262,8 @@ func (s *Service) storeTurn(ctx context.Context, in *Inbound, flagged []string) 
 var errDuplicate = errors.New("duplicate client message id")
 
 // conversation returns the id of the user's conversation convID, or of a new
-// one named after text when convID is "".
-func (s *Service) conversation(ctx context.Context, tx store.Store, userID, convID, text string) (string, error) {
+// one named after text, made in c, when convID is "".
+func (s *Service) conversation(ctx context.Context, tx store.Store, userID, convID, text string, c *store.Conversation) (string, error) {
 	if convID != "" {
 		c, err := tx.ConversationByID(ctx, userID, convID)
 		if err != nil {
@@ -267,7 +274,7 @@ func (s *Service) conversation(ctx context.Context, tx store.Store, userID, conv
 		}
 		return c.ID, nil
 	}
-	c := &store.Conversation{UserID: userID, Title: title(text)}
+	*c = store.Conversation{UserID: userID, Title: title(text)}
 	if err := tx.CreateConversation(ctx, c); err != nil {
 		return "", err
 	}
