@@ -69,7 +69,8 @@ func (t *turn) expenses() (plan, bool) {
 	if !ok {
 		date = t.c.day(0)
 	}
-	parts := u.expenseParts()
+	var partsBuf [4]int // room for two parts without growing
+	parts := u.expenseParts(partsBuf[:0])
 	var p plan
 	for k := 0; k+1 < len(parts); k++ {
 		sub := &turn{u: u, c: t.c, user: t.user, towns: t.towns}
@@ -88,10 +89,11 @@ func (t *turn) expenses() (plan, bool) {
 	return p, true
 }
 
-// expenseParts returns the boundaries of the message's parts: a part starts at
-// "and"/"plus" when what follows names its own amount. One part is [0, len).
-func (u *utterance) expenseParts() []int {
-	parts := append(make([]int, 0, 4), 0) // room for two parts without growing
+// expenseParts appends to buf the boundaries of the message's parts: a part
+// starts at "and"/"plus" when what follows names its own amount. One part is
+// [0, len).
+func (u *utterance) expenseParts(buf []int) []int {
+	parts := append(buf, 0)
 	for i, tk := range u.toks {
 		if (tk.s != "and" && tk.s != "plus") || i == 0 {
 			continue

@@ -178,12 +178,17 @@ func (m *Model) understand(text string, user llm.UserContext) plan {
 	if now.IsZero() {
 		now = m.now()
 	}
-	t := &turn{
-		u:     newUtterance(text),
+	// One allocation holds the turn and its utterance.
+	r := &struct {
+		turn
+		room utteranceRoom
+	}{turn: turn{
 		c:     clock{now: now, monthFirst: user.Currency == "" || user.Currency == "USD"},
 		user:  user,
 		towns: m.towns,
-	}
+	}}
+	t := &r.turn
+	t.u = r.room.init(text)
 	if len(t.u.toks) == 0 {
 		return say(helpText)
 	}
