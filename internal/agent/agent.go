@@ -68,6 +68,7 @@ type Agent struct {
 	summaries *summaryCache
 	confirm   Confirmer
 	firstKeys firstCallKeys
+	lastDefs  atomic.Pointer[toolDefsMade]
 }
 
 // WithConfirmer lets plain yes/no replies confirm or cancel pending actions.

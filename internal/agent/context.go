@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -65,13 +66,30 @@ func (a *Agent) toolDefs(role, text string) []llm.ToolDef {
 	// The rules brain reads a missing tool as an unavailable source, so it
 	// always gets every available tool; language models get the prefiltered few.
 	if a.model.Name() != "rules" {
-		picked = tools.Prefilter(picked, text, a.cfg.MaxTools)
+		return defsOf(tools.Prefilter(picked, text, a.cfg.MaxTools))
 	}
+	if last := a.lastDefs.Load(); last != nil && slices.Equal(last.picked, picked) {
+		return last.defs
+	}
+	defs := defsOf(picked)
+	a.lastDefs.Store(&toolDefsMade{picked: picked, defs: defs})
+	return defs
+}
+
+func defsOf(picked []*tools.Tool) []llm.ToolDef {
 	defs := make([]llm.ToolDef, 0, len(picked))
 	for _, t := range picked {
 		defs = append(defs, llm.ToolDef{Name: t.Name, Description: t.Description, Parameters: t.Parameters})
 	}
-	return defs
+	return defs[:len(defs):len(defs)] // maybe shared by turns: an append copies
+}
+
+// toolDefsMade is the definitions last made for the rules brain's tools:
+// turns offered the same tools (all while every source is up) share them,
+// read only.
+type toolDefsMade struct {
+	picked []*tools.Tool
+	defs   []llm.ToolDef
 }
 
 // loadHistory returns the conversation so far as model messages. Past
