@@ -102,7 +102,9 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 	if err != nil {
 		return nil, fmt.Errorf("load user: %w", err)
 	}
-	em := newEmitter(s.hub, t, live, s.cfg)
+	ans := new(answer)
+	em := &ans.emitter
+	em.start(s.hub, t, live, s.cfg)
 	defer em.stop()
 	// Only the first run of a turn accepted here is sure to be its first
 	// anywhere; any other may have changed data before it stopped.
@@ -127,26 +129,30 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 	if note := s.contextChange(ctx, t, u, ain.Location, ain.Now); note != "" {
 		out.Text = note + "\n\n" + out.Text
 	}
-	return s.persist(ctx, t, out)
+	return s.persist(ctx, t, out, ans)
 }
 
-// persist stores the answer, its durable frame and the turn's completion in one transaction.
-func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output) (*Result, error) {
-	// One allocation holds the result, the message meta encoded from it, the
-	// message and event the transaction makes and the frame's first tool-call
-	// and UI-action records (most turns make one call).
-	p := &struct {
-		res  Result
-		meta struct {
-			ToolCalls []protocol.ToolCall `json:"tool_calls"`
-			UIActions []protocol.UIAction `json:"ui_actions"`
-			Usage     *llm.Usage          `json:"usage,omitempty"` // for the admin usage and cost view
-		}
-		ev        *store.Event
-		msg       store.Message
-		toolCalls [1]protocol.ToolCall
-		uiActions [1]protocol.UIAction
-	}{}
+// answer is one allocation for an attempt's live emitter and for its
+// result, the message meta encoded from it, the message and event the
+// transaction makes and the frame's first tool-call and UI-action records
+// (most turns make one call).
+type answer struct {
+	emitter emitter
+	res     Result
+	meta    struct {
+		ToolCalls []protocol.ToolCall `json:"tool_calls"`
+		UIActions []protocol.UIAction `json:"ui_actions"`
+		Usage     *llm.Usage          `json:"usage,omitempty"` // for the admin usage and cost view
+	}
+	ev        *store.Event
+	msg       store.Message
+	toolCalls [1]protocol.ToolCall
+	uiActions [1]protocol.UIAction
+}
+
+// persist stores the answer, its durable frame and the turn's completion in
+// one transaction, building them in the attempt's answer p.
+func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output, p *answer) (*Result, error) {
 	p.res.Frame = protocol.Message{
 		Type: protocol.TypeMessage, TurnID: t.ID, ID: t.ClientMessageID, ConversationID: t.ConversationID,
 		Text: out.Text, ToolCalls: toolCalls(p.toolCalls[:0], out.ToolCalls), UIActions: uiActions(p.uiActions[:0], out.UIActions),
@@ -287,9 +293,16 @@ type notice struct {
 	text  string // "" for the plain thinking frame, shown only while nothing was output
 }
 
-// One timer serves both notices: it is set again for the second when the first fires.
 func newEmitter(h *Hub, t *store.Turn, live func(Frame), cfg Config) *emitter {
-	e := &emitter{hub: h, turn: t, live: live}
+	e := new(emitter)
+	e.start(h, t, live, cfg)
+	return e
+}
+
+// start sets up e, not yet used, for turn t. One timer serves both notices:
+// it is set again for the second when the first fires.
+func (e *emitter) start(h *Hub, t *store.Turn, live func(Frame), cfg Config) {
+	e.hub, e.turn, e.live = h, t, live
 	first, second := notice{cfg.ThinkingAfter, ""}, notice{cfg.StillWorkingAfter, "Still working on it…"}
 	if second.after < first.after {
 		first, second = second, first
@@ -298,7 +311,6 @@ func newEmitter(h *Hub, t *store.Turn, live func(Frame), cfg Config) *emitter {
 	e.mu.Lock() // the timer may fire before it is stored
 	e.timer = time.AfterFunc(first.after, e.due)
 	e.mu.Unlock()
-	return e
 }
 
 func (e *emitter) stop() {
