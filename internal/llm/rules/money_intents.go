@@ -30,8 +30,9 @@ func expenseIntent(t *turn) (plan, bool) {
 	if !told || u.isQuestion() && !u.has("add", "log", "record") {
 		return plan{}, false
 	}
+	// The words first: reading amounts makes their decimals.
 	var buf [8]amount
-	if len(u.findAmounts(t.user.Currency, buf[:0])) == 0 && u.has("total", "summary", "breakdown", "far", "all") {
+	if u.has("total", "summary", "breakdown", "far", "all") && len(u.findAmounts(t.user.Currency, buf[:0])) == 0 {
 		return plan{}, false
 	}
 	return t.expenses()
