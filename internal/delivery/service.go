@@ -325,16 +325,20 @@ type Result struct {
 	Frame   protocol.Message
 	ErrCode string // set when the turn ended in a durable error frame
 	ErrMsg  string
+
+	response protocol.ChatResponse // made by Response
 }
 
-// Response converts r to the REST chat response.
-func (r *Result) Response() protocol.ChatResponse {
+// Response converts r to the REST chat response, kept in r (so encoding it
+// needs no copy of its own).
+func (r *Result) Response() *protocol.ChatResponse {
 	m := r.Frame
-	return protocol.ChatResponse{
+	r.response = protocol.ChatResponse{
 		ConversationID: m.ConversationID, MessageID: m.MessageID, Reply: m.Text,
 		ToolCalls: nonNil(m.ToolCalls), UIActions: nonNilUI(m.UIActions), Degraded: m.Degraded,
 		Source: m.Source, Seq: m.Seq, Safety: m.Safety,
 	}
+	return &r.response
 }
 
 func nonNil(c []protocol.ToolCall) []protocol.ToolCall {
