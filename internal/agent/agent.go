@@ -6,12 +6,12 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pamtravel/pam/internal/llm"
@@ -67,6 +67,8 @@ type Agent struct {
 	cfg       Config
 	summaries *summaryCache
 	confirm   Confirmer
+	firstKeys firstCallKeys
+	lastDefs  atomic.Pointer[toolDefsMade]
 }
 
 // WithConfirmer lets plain yes/no replies confirm or cancel pending actions.
@@ -154,11 +156,12 @@ func (a *Agent) Run(ctx context.Context, in Input, emit Emitter) (*Output, error
 	if out, ok := a.answerPending(ctx, in); ok {
 		return out, nil
 	}
-	req, notes, err := a.buildRequest(ctx, in)
+	t := &turn{agent: a, in: in, emit: emit}
+	req, notes, err := a.buildRequest(ctx, in, &t.room)
 	if err != nil {
 		return nil, err
 	}
-	t := &turn{agent: a, in: in, emit: emit, notices: notes}
+	t.notices = notes
 	t.out = &t.output
 	t.delta = t.onDelta
 	t.calls = t.callsBuf[:0]
@@ -185,6 +188,9 @@ type turn struct {
 
 	toolCallsBuf [1]ToolCall       // first backing of out.ToolCalls
 	uiActionsBuf [1]tools.UIAction // first backing of out.UIActions
+	resultBuf    [1]llm.Block      // the tool_result block of the first round of one call
+	resultUsed   bool
+	room         requestRoom // the turn's request
 }
 
 // toolCount is how many calls of a tool a turn has made.
@@ -246,7 +252,7 @@ func (t *turn) roundCapText() string {
 
 // runTools runs the round's calls concurrently and returns their tool_result blocks in order.
 func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
-	results := make([]llm.Block, len(calls))
+	results := t.resultBlocks(len(calls))
 	if len(calls) == 1 { // the common case needs no goroutine
 		results[0] = t.runTool(ctx, calls[0], t.callKey(calls[0].ToolName))
 		return results
@@ -267,6 +273,16 @@ func (t *turn) runTools(ctx context.Context, calls []llm.Block) []llm.Block {
 	return results
 }
 
+// resultBlocks returns room for a round's n tool results: the first round's
+// one result lives in the turn.
+func (t *turn) resultBlocks(n int) []llm.Block {
+	if n == 1 && !t.resultUsed {
+		t.resultUsed = true
+		return t.resultBuf[:]
+	}
+	return make([]llm.Block, n)
+}
+
 // callKey names a call within the turn by its tool and how many calls of
 // that tool came before it ("create_expense#2"), which a rerun of the turn
 // repeats even when the model words the arguments differently.
@@ -279,7 +295,53 @@ func (t *turn) callKey(tool string) string {
 		t.calls = append(t.calls, toolCount{tool: tool})
 	}
 	t.calls[i].n++
+	if t.calls[i].n == 1 {
+		return t.agent.firstKeys.key(tool)
+	}
 	return tool + "#" + strconv.Itoa(t.calls[i].n)
+}
+
+// firstCallKeys remembers each tool's first call key ("create_expense#1"),
+// which nearly every turn needs, so a turn does not build it again. Tools
+// are few and fixed at start: the map is copied on the rare write and read
+// without a lock.
+type firstCallKeys struct {
+	mu   sync.Mutex
+	keys atomic.Pointer[map[string]string]
+}
+
+// maxFirstCallKeys bounds the keys remembered, whatever names models invent.
+const maxFirstCallKeys = 256
+
+func (f *firstCallKeys) key(tool string) string {
+	if m := f.keys.Load(); m != nil {
+		if k, ok := (*m)[tool]; ok {
+			return k
+		}
+	}
+	k := tool + "#1"
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	old := f.keys.Load()
+	if old != nil && len(*old) >= maxFirstCallKeys {
+		return k
+	}
+	m := make(map[string]string, 1+lenOf(old))
+	if old != nil {
+		for t, k := range *old {
+			m[t] = k
+		}
+	}
+	m[tool] = k
+	f.keys.Store(&m)
+	return k
+}
+
+func lenOf(m *map[string]string) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
 }
 
 func (t *turn) runTool(ctx context.Context, c llm.Block, key string) llm.Block {
@@ -301,11 +363,7 @@ func (t *turn) runTool(ctx context.Context, c llm.Block, key string) llm.Block {
 	})
 	t.emit.Tool(c.ToolName, string(res.Status))
 	t.record(c.ToolName, &res)
-	body, err := json.Marshal(res)
-	if err != nil {
-		body = []byte(`{"status":"failed","error":"the tool's result could not be encoded"}`)
-	}
-	text := string(body)
+	text := resultText(&res)
 	// Language models get tool output fenced and scanned; the rules brain
 	// cannot be steered by text, so it reads the plain result.
 	if g := t.agent.guard; g != nil && t.agent.model.Name() != "rules" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -357,5 +358,36 @@ func TestOutputRecordsCallsAndUIActions(t *testing.T) {
 	}
 	if got := strings.Join(actions, " "); got != "reload_expenses:reloads#1 reload_budgets: reload_expenses:reloads#2 reload_budgets:" {
 		t.Fatalf("UI actions %q", got)
+	}
+}
+
+// Rounds of one call each feed back every result as it was: the first
+// round's, which lives in the turn, is not overwritten by later ones, and
+// the first message of a conversation keeps its text as the request grows.
+func TestOneCallRoundsKeepEachResult(t *testing.T) {
+	var running, maxRunning int32
+	m := &scripted{reply: func(n int, req *llm.Request) *llm.Response {
+		if n <= 3 {
+			return calls(toolUse(strconv.Itoa(n), "echo", `{"text":"round `+strconv.Itoa(n)+`"}`))
+		}
+		return text("done")
+	}}
+	a := agent.New(m, executor(t, &running, &maxRunning), nil, nil, nil, agent.Config{})
+	for range 2 {
+		out, err := a.Run(context.Background(), input(), nil)
+		if err != nil || out.Text != "done" {
+			t.Fatalf("run: %+v %v", out, err)
+		}
+		last := m.reqs[len(m.reqs)-1]
+		if len(last.Messages) != 7 || last.Messages[0].Text() != "echo please" {
+			t.Fatalf("last request: %d messages, first %q", len(last.Messages), last.Messages[0].Text())
+		}
+		for i, n := 2, 1; i < 7; i, n = i+2, n+1 {
+			res := last.Messages[i].Content
+			if len(res) != 1 || res[0].ToolUseID != strconv.Itoa(n) || !strings.Contains(res[0].Text, "round "+strconv.Itoa(n)) {
+				t.Fatalf("round %d result: %+v", n, res)
+			}
+		}
+		m.reqs = nil
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,7 +17,8 @@ import (
 // buildRequest assembles the model request: system prompt, fenced user
 // context, history (older part summarized past the threshold), the new user
 // message and the prefiltered tools. notes carry user-visible notices.
-func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []string, error) {
+// The request is built in room (the turn's, so one allocation holds both).
+func (a *Agent) buildRequest(ctx context.Context, in Input, room *requestRoom) (*llm.Request, []string, error) {
 	uc := llm.UserContext{
 		Now: in.Now.In(in.Settings.Location()), TimeZone: in.Settings.TimeZone, Units: in.Settings.Units,
 		Currency: in.Settings.Currency, Language: in.Settings.Language, Vehicle: in.Vehicle,
@@ -24,11 +26,13 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 	if in.Location != nil {
 		uc.Location = &llm.Position{Lat: in.Location.Lat, Lng: in.Location.Lng, Source: in.Location.Source}
 	}
-	req := &llm.Request{
+	r := room
+	r.req = llm.Request{
 		System: SystemPrompt, User: uc,
 		RequestID: in.RequestID, UserID: in.UserID, MaxTokens: a.cfg.MaxTokens,
 		Tools: a.toolDefs(in.Role, in.Text),
 	}
+	req := &r.req
 	if a.model.Name() != "rules" { // the rules brain reads User, not the rendered text
 		req.Context = renderContext(uc)
 	}
@@ -38,10 +42,23 @@ func (a *Agent) buildRequest(ctx context.Context, in Input) (*llm.Request, []str
 	}
 	// Room for the new message and a round of tool calls and results, which
 	// the loop appends.
-	req.Messages = append(make([]llm.Message, 0, len(history)+3), history...)
-	req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: in.Text}}})
+	req.Messages = r.first[:0]
+	if len(history)+3 > len(r.first) {
+		req.Messages = make([]llm.Message, 0, len(history)+3)
+	}
+	req.Messages = append(req.Messages, history...)
+	r.text[0] = llm.Block{Type: llm.BlockText, Text: in.Text}
+	req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: r.text[:]})
 	notes = append(notes, a.fitWindow(req)...)
 	return req, notes, nil
+}
+
+// requestRoom holds a turn's request, the new message's block and, for a
+// conversation's first message, its messages.
+type requestRoom struct {
+	req   llm.Request
+	first [3]llm.Message
+	text  [1]llm.Block
 }
 
 func (a *Agent) toolDefs(role, text string) []llm.ToolDef {
@@ -49,13 +66,30 @@ func (a *Agent) toolDefs(role, text string) []llm.ToolDef {
 	// The rules brain reads a missing tool as an unavailable source, so it
 	// always gets every available tool; language models get the prefiltered few.
 	if a.model.Name() != "rules" {
-		picked = tools.Prefilter(picked, text, a.cfg.MaxTools)
+		return defsOf(tools.Prefilter(picked, text, a.cfg.MaxTools))
 	}
+	if last := a.lastDefs.Load(); last != nil && slices.Equal(last.picked, picked) {
+		return last.defs
+	}
+	defs := defsOf(picked)
+	a.lastDefs.Store(&toolDefsMade{picked: picked, defs: defs})
+	return defs
+}
+
+func defsOf(picked []*tools.Tool) []llm.ToolDef {
 	defs := make([]llm.ToolDef, 0, len(picked))
 	for _, t := range picked {
 		defs = append(defs, llm.ToolDef{Name: t.Name, Description: t.Description, Parameters: t.Parameters})
 	}
-	return defs
+	return defs[:len(defs):len(defs)] // maybe shared by turns: an append copies
+}
+
+// toolDefsMade is the definitions last made for the rules brain's tools:
+// turns offered the same tools (all while every source is up) share them,
+// read only.
+type toolDefsMade struct {
+	picked []*tools.Tool
+	defs   []llm.ToolDef
 }
 
 // loadHistory returns the conversation so far as model messages. Past

@@ -267,7 +267,7 @@ func (m *Maintenance) SweepStale(ctx context.Context) int {
 		if ctx.Err() != nil || !t.UpdatedAt.Before(cutoff) {
 			continue
 		}
-		if _, running := m.svc.inflight.Load(t.ID); running {
+		if m.svc.here.isRunning(t.ID) {
 			continue
 		}
 		m.svc.log.Warn("answering a stale accepted turn", "turn_id", t.ID, "user_id", t.UserID, "accepted_at", t.CreatedAt)

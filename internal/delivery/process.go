@@ -27,10 +27,10 @@ func (s *Service) SetLocator(f LocateFunc) { s.locate = f }
 // MaxAttempts and dead-lettering it after the last. A turn already running on
 // this instance is waited for instead of run twice.
 func (s *Service) Process(ctx context.Context, t *store.Turn, in Inbound, live func(Frame)) (*Result, error) {
-	if _, busy := s.inflight.LoadOrStore(t.ID, struct{}{}); busy {
+	if !s.here.start(t.ID) {
 		return s.WaitResult(ctx, t)
 	}
-	defer s.inflight.Delete(t.ID)
+	defer s.here.done(t.ID)
 	var lastErr error
 	waits := 0
 	for attempt := t.Attempts + 1; attempt <= s.cfg.MaxAttempts; {
@@ -102,14 +102,13 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 	if err != nil {
 		return nil, fmt.Errorf("load user: %w", err)
 	}
-	em := newEmitter(s.hub, t, live, s.cfg)
+	ans := new(answer)
+	em := &ans.emitter
+	em.start(s.hub, t, live, s.cfg)
 	defer em.stop()
 	// Only the first run of a turn accepted here is sure to be its first
 	// anywhere; any other may have changed data before it stopped.
-	fresh := false
-	if v, ok := s.local.Load(t.ID); ok {
-		fresh = v.(*acceptedHere).fresh.Swap(false)
-	}
+	fresh := s.here.takeFresh(t.ID)
 	ain := agent.Input{
 		UserID: t.UserID, Role: u.Role, RequestID: in.RequestID, ConversationID: t.ConversationID,
 		Text: t.Text, Settings: u.Settings, Now: s.now(), ClientAddr: in.ClientAddr, UserAgent: in.UserAgent,
@@ -130,28 +129,41 @@ func (s *Service) attempt(ctx context.Context, t *store.Turn, in Inbound, live f
 	if note := s.contextChange(ctx, t, u, ain.Location, ain.Now); note != "" {
 		out.Text = note + "\n\n" + out.Text
 	}
-	return s.persist(ctx, t, out)
+	return s.persist(ctx, t, out, ans)
 }
 
-// persist stores the answer, its durable frame and the turn's completion in one transaction.
-func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output) (*Result, error) {
-	// One allocation holds the result and the event the transaction makes.
-	p := &struct {
-		res Result
-		ev  *store.Event
-	}{res: Result{Frame: protocol.Message{
+// answer is one allocation for an attempt's live emitter and for its
+// result, the message meta encoded from it, the message and event the
+// transaction makes and the frame's first tool-call and UI-action records
+// (most turns make one call).
+type answer struct {
+	emitter emitter
+	res     Result
+	meta    struct {
+		ToolCalls []protocol.ToolCall `json:"tool_calls"`
+		UIActions []protocol.UIAction `json:"ui_actions"`
+		Usage     *llm.Usage          `json:"usage,omitempty"` // for the admin usage and cost view
+	}
+	ev        *store.Event
+	msg       store.Message
+	toolCalls [1]protocol.ToolCall
+	uiActions [1]protocol.UIAction
+}
+
+// persist stores the answer, its durable frame and the turn's completion in
+// one transaction, building them in the attempt's answer p.
+func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output, p *answer) (*Result, error) {
+	p.res.Frame = protocol.Message{
 		Type: protocol.TypeMessage, TurnID: t.ID, ID: t.ClientMessageID, ConversationID: t.ConversationID,
-		Text: out.Text, ToolCalls: toolCalls(out.ToolCalls), UIActions: uiActions(out.UIActions),
+		Text: out.Text, ToolCalls: toolCalls(p.toolCalls[:0], out.ToolCalls), UIActions: uiActions(p.uiActions[:0], out.UIActions),
 		Degraded: out.Degraded, Source: out.Source, Safety: s.flaggedSafety(ctx, t),
-	}}}
+	}
 	frame := &p.res.Frame
+	p.meta.ToolCalls, p.meta.UIActions, p.meta.Usage = frame.ToolCalls, frame.UIActions, usageOf(out)
 	err := s.store.InTx(ctx, func(tx store.Store) error {
-		meta, _ := json.Marshal(struct {
-			ToolCalls []protocol.ToolCall `json:"tool_calls"`
-			UIActions []protocol.UIAction `json:"ui_actions"`
-			Usage     *llm.Usage          `json:"usage,omitempty"` // for the admin usage and cost view
-		}{frame.ToolCalls, frame.UIActions, usageOf(out)})
-		msg := &store.Message{ConversationID: t.ConversationID, UserID: t.UserID, Role: store.MessageAssistant, Content: out.Text, Source: out.Source, Degraded: out.Degraded, Meta: meta}
+		meta, _ := json.Marshal(&p.meta)
+		p.msg = store.Message{ConversationID: t.ConversationID, UserID: t.UserID, Role: store.MessageAssistant, Content: out.Text, Source: out.Source, Degraded: out.Degraded, Meta: meta}
+		msg := &p.msg
 		if err := tx.AppendMessage(ctx, msg); err != nil {
 			return err
 		}
@@ -176,8 +188,8 @@ func (s *Service) persist(ctx context.Context, t *store.Turn, out *agent.Output)
 // flaggedSafety returns the safety flags of the turn's message: remembered
 // when it was accepted here, else read from the stored message's meta.
 func (s *Service) flaggedSafety(ctx context.Context, t *store.Turn) *protocol.Safety {
-	if v, ok := s.local.LoadAndDelete(t.ID); ok {
-		if cats := v.(*acceptedHere).flagged; len(cats) > 0 {
+	if a, ok := s.here.take(t.ID); ok {
+		if cats := a.flagged; len(cats) > 0 {
 			return &protocol.Safety{Flagged: true, Categories: cats}
 		}
 		return nil
@@ -203,7 +215,7 @@ func (s *Service) flaggedSafety(ctx context.Context, t *store.Turn) *protocol.Sa
 
 // deadLetter parks a turn that failed its last attempt and tells the user.
 func (s *Service) deadLetter(ctx context.Context, t *store.Turn, cause error) (*Result, error) {
-	s.local.Delete(t.ID)
+	s.here.take(t.ID)
 	payload, _ := json.Marshal(t)
 	dl := &store.DeadLetter{Kind: "turn", UserID: t.UserID, Payload: payload, Attempts: s.cfg.MaxAttempts, LastError: errString(cause)}
 	if err := s.store.AddDeadLetter(ctx, dl); err != nil {
@@ -236,16 +248,25 @@ func errString(err error) string {
 	return err.Error()
 }
 
-func toolCalls(in []agent.ToolCall) []protocol.ToolCall {
-	out := make([]protocol.ToolCall, 0, len(in))
+// toolCalls appends the turn's tool calls to buf (empty, with room for the
+// common one); none make an empty list, never nil.
+func toolCalls(buf []protocol.ToolCall, in []agent.ToolCall) []protocol.ToolCall {
+	out := buf
+	if len(in) > cap(buf) {
+		out = make([]protocol.ToolCall, 0, len(in))
+	}
 	for _, c := range in {
 		out = append(out, protocol.ToolCall{Name: c.Name, Status: c.Status})
 	}
 	return out
 }
 
-func uiActions(in []tools.UIAction) []protocol.UIAction {
-	out := make([]protocol.UIAction, 0, len(in))
+// uiActions appends the turn's UI actions to buf as toolCalls does.
+func uiActions(buf []protocol.UIAction, in []tools.UIAction) []protocol.UIAction {
+	out := buf
+	if len(in) > cap(buf) {
+		out = make([]protocol.UIAction, 0, len(in))
+	}
 	for _, a := range in {
 		out = append(out, protocol.UIAction(a))
 	}
@@ -272,9 +293,16 @@ type notice struct {
 	text  string // "" for the plain thinking frame, shown only while nothing was output
 }
 
-// One timer serves both notices: it is set again for the second when the first fires.
 func newEmitter(h *Hub, t *store.Turn, live func(Frame), cfg Config) *emitter {
-	e := &emitter{hub: h, turn: t, live: live}
+	e := new(emitter)
+	e.start(h, t, live, cfg)
+	return e
+}
+
+// start sets up e, not yet used, for turn t. One timer serves both notices:
+// it is set again for the second when the first fires.
+func (e *emitter) start(h *Hub, t *store.Turn, live func(Frame), cfg Config) {
+	e.hub, e.turn, e.live = h, t, live
 	first, second := notice{cfg.ThinkingAfter, ""}, notice{cfg.StillWorkingAfter, "Still working on it…"}
 	if second.after < first.after {
 		first, second = second, first
@@ -283,7 +311,6 @@ func newEmitter(h *Hub, t *store.Turn, live func(Frame), cfg Config) *emitter {
 	e.mu.Lock() // the timer may fire before it is stored
 	e.timer = time.AfterFunc(first.after, e.due)
 	e.mu.Unlock()
-	return e
 }
 
 func (e *emitter) stop() {

@@ -206,7 +206,7 @@ func TestTurnAcceptedHereIsFreshOnceAndKeepsItsFlags(t *testing.T) {
 	if res.Frame.Safety == nil || !res.Frame.Safety.Flagged || strings.Join(res.Frame.Safety.Categories, ",") != "extraction" {
 		t.Fatalf("answer safety %+v", res.Frame.Safety)
 	}
-	if _, ok := svc.local.Load(res.Frame.TurnID); ok {
+	if svc.here.remembered(res.Frame.TurnID) {
 		t.Fatal("an answered turn is still remembered")
 	}
 }

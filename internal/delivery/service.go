@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
@@ -68,11 +67,10 @@ type Service struct {
 	locate   LocateFunc
 	sessions Sessions
 
-	inflight sync.Map // turn id → struct{}
-	local    sync.Map // turn id → *acceptedHere: turns accepted on this instance and not answered yet
-	queue    *queue
-	maint    atomic.Pointer[Maintenance] // nil: maintenance mode off
-	admit    atomic.Pointer[AdmitFunc]   // nil: no per-user cap
+	here  turnsHere
+	queue *queue
+	maint atomic.Pointer[Maintenance] // nil: maintenance mode off
+	admit atomic.Pointer[AdmitFunc]   // nil: no per-user cap
 }
 
 // NewService returns a Service.
@@ -165,19 +163,17 @@ func (s *Service) accept(ctx context.Context, in Inbound) (*Accepted, error) {
 		return nil, err
 	}
 	in.Text = text
-	t, created, err := s.storeTurn(ctx, in, flagged)
+	acc, err := s.storeTurn(ctx, &in, flagged)
 	if err != nil {
 		return nil, err
 	}
-	if created {
-		here := &acceptedHere{flagged: flagged}
-		here.fresh.Store(true)
-		s.local.Store(t.ID, here)
+	if !acc.Duplicate {
+		s.here.accept(acc.Turn.ID, flagged)
 		if len(flagged) > 0 {
 			s.guard.Flagged(in.UserID, flagged)
 		}
 	}
-	return &Accepted{Turn: t, Duplicate: !created, Flagged: flagged}, nil
+	return acc, nil
 }
 
 func (s *Service) checkContext(raw json.RawMessage) error {
@@ -197,61 +193,79 @@ func (s *Service) checkContext(raw json.RawMessage) error {
 	return nil
 }
 
-// acceptedHere is what this instance remembers of a turn it accepted until
-// the turn is answered: its safety flags (saving persist a lookup; resumed
-// turns read the stored meta) and whether it has not run yet (its first run
-// here is then surely its first anywhere).
-type acceptedHere struct {
-	flagged []string
-	fresh   atomic.Bool
-}
-
 // turnMeta is stored with the turn's user message.
 type turnMeta struct {
 	Flagged []string `json:"flagged,omitempty"`
 }
 
-func (s *Service) storeTurn(ctx context.Context, in Inbound, flagged []string) (*store.Turn, bool, error) {
-	var r struct { // one allocation for what the transaction finds
-		turn    *store.Turn
-		created bool
+// unflaggedMeta is the meta of every message not flagged, shared: the store
+// only reads it.
+var unflaggedMeta = json.RawMessage(`{}`)
+
+// turnMetaJSON encodes the meta of a user message flagged with categories.
+func turnMetaJSON(flagged []string) json.RawMessage {
+	if len(flagged) == 0 {
+		return unflaggedMeta
 	}
+	meta, _ := json.Marshal(&turnMeta{Flagged: flagged})
+	return meta
+}
+
+// storeTurn stores the turn and its user message, or finds the turn a
+// retry of the same client id stored before. One allocation holds the
+// acceptance it returns and what the transaction makes.
+func (s *Service) storeTurn(ctx context.Context, in *Inbound, flagged []string) (*Accepted, error) {
+	r := &struct {
+		acc  Accepted
+		turn store.Turn
+		msg  store.Message
+		conv store.Conversation
+	}{acc: Accepted{Flagged: flagged}}
+	acc := &r.acc
+	// The transaction reads in's fields from copies, so in stays off the heap.
+	userID, clientID, text, turnCtx, convID := in.UserID, in.ClientMessageID, in.Text, in.Context, in.ConversationID
 	err := s.store.InTx(ctx, func(tx store.Store) error {
-		convID, err := s.conversation(ctx, tx, in)
+		convID, err := s.conversation(ctx, tx, userID, convID, text, &r.conv)
 		if err != nil {
 			return err
 		}
 		// The turn goes first: the unique client id makes a retry find the
 		// original here (and roll back the rest), with no separate check.
 		msgID := store.NewID()
-		t := &store.Turn{UserID: in.UserID, ConversationID: convID, ClientMessageID: in.ClientMessageID, UserMessageID: msgID, Text: in.Text, Context: in.Context, Status: store.TurnPending}
+		r.turn = store.Turn{UserID: userID, ConversationID: convID, ClientMessageID: clientID, UserMessageID: msgID, Text: text, Context: turnCtx, Status: store.TurnPending}
+		t := &r.turn
 		existing, ok, err := tx.AcceptTurn(ctx, t)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			r.turn = existing
+			acc.Turn = existing
 			return errDuplicate
 		}
-		meta, _ := json.Marshal(turnMeta{Flagged: flagged})
-		msg := &store.Message{ID: msgID, ConversationID: convID, UserID: in.UserID, Role: store.MessageUser, Content: in.Text, ClientMessageID: in.ClientMessageID, Meta: meta}
-		if err := tx.AppendMessage(ctx, msg); err != nil {
+		r.msg = store.Message{ID: msgID, ConversationID: convID, UserID: userID, Role: store.MessageUser, Content: text, ClientMessageID: clientID, Meta: turnMetaJSON(flagged)}
+		if err := tx.AppendMessage(ctx, &r.msg); err != nil {
 			return err
 		}
-		r.turn, r.created = t, true
+		acc.Turn = t
 		return nil
 	})
 	if errors.Is(err, errDuplicate) {
-		return r.turn, false, nil
+		acc.Duplicate = true
+		return acc, nil
 	}
-	return r.turn, r.created, err
+	if err != nil {
+		return nil, err
+	}
+	return acc, nil
 }
 
 var errDuplicate = errors.New("duplicate client message id")
 
-func (s *Service) conversation(ctx context.Context, tx store.Store, in Inbound) (string, error) {
-	if in.ConversationID != "" {
-		c, err := tx.ConversationByID(ctx, in.UserID, in.ConversationID)
+// conversation returns the id of the user's conversation convID, or of a new
+// one named after text, made in c, when convID is "".
+func (s *Service) conversation(ctx context.Context, tx store.Store, userID, convID, text string, c *store.Conversation) (string, error) {
+	if convID != "" {
+		c, err := tx.ConversationByID(ctx, userID, convID)
 		if err != nil {
 			if store.IsNotFound(err) {
 				return "", pamerr.New(pamerr.NotFound, "conversation not found")
@@ -260,7 +274,7 @@ func (s *Service) conversation(ctx context.Context, tx store.Store, in Inbound) 
 		}
 		return c.ID, nil
 	}
-	c := &store.Conversation{UserID: in.UserID, Title: title(in.Text)}
+	*c = store.Conversation{UserID: userID, Title: title(text)}
 	if err := tx.CreateConversation(ctx, c); err != nil {
 		return "", err
 	}
@@ -311,16 +325,20 @@ type Result struct {
 	Frame   protocol.Message
 	ErrCode string // set when the turn ended in a durable error frame
 	ErrMsg  string
+
+	response protocol.ChatResponse // made by Response
 }
 
-// Response converts r to the REST chat response.
-func (r *Result) Response() protocol.ChatResponse {
+// Response converts r to the REST chat response, kept in r (so encoding it
+// needs no copy of its own).
+func (r *Result) Response() *protocol.ChatResponse {
 	m := r.Frame
-	return protocol.ChatResponse{
+	r.response = protocol.ChatResponse{
 		ConversationID: m.ConversationID, MessageID: m.MessageID, Reply: m.Text,
 		ToolCalls: nonNil(m.ToolCalls), UIActions: nonNilUI(m.UIActions), Degraded: m.Degraded,
 		Source: m.Source, Seq: m.Seq, Safety: m.Safety,
 	}
+	return &r.response
 }
 
 func nonNil(c []protocol.ToolCall) []protocol.ToolCall {
@@ -364,8 +382,7 @@ func (s *Service) abandoned(t *store.Turn) bool {
 	if t.Status != store.TurnPending || t.Attempts == 0 {
 		return false
 	}
-	_, running := s.inflight.Load(t.ID)
-	return !running
+	return !s.here.isRunning(t.ID)
 }
 
 // WaitResult returns the answer of an already accepted turn, waiting for it

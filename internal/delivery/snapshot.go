@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -64,7 +66,7 @@ func (s *Service) contextChange(ctx context.Context, t *store.Turn, u *store.Use
 // Most turns decode nothing: the first of a conversation is told by prev's
 // leading conversation id, and one that changed nothing by prev's bytes.
 func nextSnapshot(prev []byte, cur snapshot) (raw []byte, note string) {
-	raw, _ = json.Marshal(&cur)
+	raw = encodeSnapshot(&cur)
 	if cur.ConversationID != "" && (len(prev) == 0 || bytes.Equal(prev, raw) || otherConversation(prev, cur.ConversationID)) {
 		return raw, ""
 	}
@@ -80,9 +82,73 @@ func nextSnapshot(prev []byte, cur snapshot) (raw []byte, note string) {
 		cur.Version++
 	}
 	if cur.Version != 1 {
-		raw, _ = json.Marshal(&cur)
+		raw = encodeSnapshot(&cur)
 	}
 	return raw, note
+}
+
+// encodeSnapshot is what json.Marshal makes of cur (nil when it fails). The
+// snapshots PAM writes (plain ASCII settings and ids, finite coordinates) are
+// appended on the stack and copied once, so cur stays off the heap; anything
+// else is left to encoding/json.
+func encodeSnapshot(cur *snapshot) []byte {
+	var buf [256]byte
+	if b, ok := appendSnapshot(buf[:0], cur); ok {
+		return append([]byte(nil), b...)
+	}
+	c := *cur // escapes to the encoder; cur need not
+	raw, _ := json.Marshal(&c)
+	return raw
+}
+
+func appendSnapshot(b []byte, cur *snapshot) ([]byte, bool) {
+	ok := true
+	str := func(key, s string) {
+		b = append(b, key...)
+		b = append(b, '"')
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < ' ' || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				ok = false // escaped by encoding/json
+				return
+			}
+		}
+		b = append(b, s...)
+		b = append(b, '"')
+	}
+	coord := func(key string, f *float64) {
+		if f == nil {
+			return
+		}
+		if math.IsNaN(*f) || math.IsInf(*f, 0) {
+			ok = false
+			return
+		}
+		b = appendJSONFloat(append(b, key...), *f)
+	}
+	str(`{"conversation_id":`, cur.ConversationID)
+	b = strconv.AppendInt(append(b, `,"version":`...), int64(cur.Version), 10)
+	str(`,"time_zone":`, cur.TimeZone)
+	str(`,"units":`, cur.Units)
+	str(`,"currency":`, cur.Currency)
+	coord(`,"lat":`, cur.Lat)
+	coord(`,"lng":`, cur.Lng)
+	return append(b, '}'), ok
+}
+
+// appendJSONFloat appends finite f as encoding/json writes a float64.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' { // e-09 is written e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }
 
 // snapshotPrefix starts every snapshot PAM writes.

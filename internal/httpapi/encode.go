@@ -14,9 +14,14 @@ import (
 // maxBody bounds every JSON request body.
 const maxBody = 1 << 20
 
+// jsonContentType is the Content-Type of every JSON response, one value
+// shared by all: header values are replaced, never written in place (net/http
+// copies them when it sends the header), so no response needs its own.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
 // encode writes v as JSON with status.
 func encode(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -165,12 +165,14 @@ func withRequest(log *slog.Logger, metrics Metrics, report ErrorReporter) func(h
 			if !saneRequestID.MatchString(id) {
 				id = newRequestID()
 			}
-			w.Header().Set(headerRequestID, id)
-			// The request's state and its status recorder in one allocation.
+			// The request's state, its status recorder and its id's header
+			// value in one allocation.
 			st := &struct {
-				log reqLog
-				rec statusRecorder
-			}{reqLog{base: log, id: id, report: report}, statusRecorder{ResponseWriter: w, status: http.StatusOK}}
+				log      reqLog
+				rec      statusRecorder
+				idHeader [1]string
+			}{reqLog{base: log, id: id, report: report}, statusRecorder{ResponseWriter: w, status: http.StatusOK}, [1]string{id}}
+			w.Header()[headerRequestID] = st.idHeader[:] // as Header.Set, without its slice
 			l, rec := &st.log, &st.rec
 			ctx := context.WithValue(r.Context(), keyRequest, l)
 			r = r.WithContext(ctx)

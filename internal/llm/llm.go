@@ -112,8 +112,19 @@ type Response struct {
 	Notes      []string // short degradation notes for the user ("answered by the offline assistant")
 }
 
-// ToolCalls returns the tool_use blocks of r.
+// ToolCalls returns the tool_use blocks of r, to read: when they are all of
+// its content, they are r.Content itself (no copy; its capacity cut, so an
+// append copies).
 func (r *Response) ToolCalls() []Block {
+	n := 0
+	for _, b := range r.Content {
+		if b.Type == BlockToolUse {
+			n++
+		}
+	}
+	if n == len(r.Content) && n > 0 {
+		return r.Content[:n:n]
+	}
 	var calls []Block
 	for _, b := range r.Content {
 		if b.Type == BlockToolUse {

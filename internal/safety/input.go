@@ -60,18 +60,19 @@ func emojiJoinerAt(prev rune, rest string) bool {
 	return isEmoji(prev) && isEmoji(next)
 }
 
-// CleanText validates and cleans a chat message: it must be valid UTF-8
-// (INVALID_INPUT), control and invisible characters are removed (a
-// zero-width joiner between two emoji is kept), CRLF becomes LF, space is
-// trimmed, and the result must be non-empty (INVALID_INPUT) and at most
-// MaxChars characters (MESSAGE_TOO_LARGE).
-func CleanText(s string, l Limits) (string, error) {
-	l = l.withDefaults()
-	if len(s) > 4*l.MaxChars+1024 { // cheap bound before any per-rune work
-		return "", tooLarge(l)
+// removeInvisible removes control and invisible characters from valid
+// UTF-8 s but a zero-width joiner between two emoji, and makes CRLF and a
+// lone CR LF. Most messages have none: they are returned as they are.
+func removeInvisible(s string) string {
+	clean := true
+	for _, r := range s {
+		if r == '\r' || r == '\u200d' || invisible(r) {
+			clean = false
+			break
+		}
 	}
-	if !utf8.ValidString(s) {
-		return "", pamerr.Invalid("text", "the message is not valid UTF-8 text")
+	if clean {
+		return s // what the loop below would write again, rune by rune
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -93,7 +94,23 @@ func CleanText(s string, l Limits) (string, error) {
 		b.WriteRune(r)
 		prev = r
 	}
-	out := strings.TrimSpace(b.String())
+	return b.String()
+}
+
+// CleanText validates and cleans a chat message: it must be valid UTF-8
+// (INVALID_INPUT), control and invisible characters are removed (a
+// zero-width joiner between two emoji is kept), CRLF becomes LF, space is
+// trimmed, and the result must be non-empty (INVALID_INPUT) and at most
+// MaxChars characters (MESSAGE_TOO_LARGE).
+func CleanText(s string, l Limits) (string, error) {
+	l = l.withDefaults()
+	if len(s) > 4*l.MaxChars+1024 { // cheap bound before any per-rune work
+		return "", tooLarge(l)
+	}
+	if !utf8.ValidString(s) {
+		return "", pamerr.Invalid("text", "the message is not valid UTF-8 text")
+	}
+	out := strings.TrimSpace(removeInvisible(s))
 	if out == "" {
 		return "", pamerr.Invalid("text", "the message is empty")
 	}

@@ -281,26 +281,33 @@ func amountString(d decimal.Decimal) string {
 // cents (exponent 0 or -2, an int64 coefficient), formatted from the
 // coefficient instead of with decimal's rounding and big-number printing.
 func centsString(d decimal.Decimal) (string, bool) {
+	var buf [24]byte
+	b, ok := appendCents(buf[:0], d)
+	if !ok {
+		return "", false
+	}
+	return string(b), true
+}
+
+// appendCents appends what centsString returns, when it does.
+func appendCents(b []byte, d decimal.Decimal) ([]byte, bool) {
 	e := d.Exponent()
 	if (e != 0 && e != -2) || d.NumDigits() > 18 {
-		return "", false
+		return b, false
 	}
 	c := d.CoefficientInt64()
 	switch {
 	case e == 0:
-		return strconv.FormatInt(c, 10), true
+		return strconv.AppendInt(b, c, 10), true
 	case c%100 == 0:
-		return strconv.FormatInt(c/100, 10), true
+		return strconv.AppendInt(b, c/100, 10), true
 	}
-	var buf [24]byte
-	b := buf[:0]
 	if c < 0 {
 		b = append(b, '-')
 		c = -c
 	}
 	b = strconv.AppendInt(b, c/100, 10)
-	b = append(b, '.', byte('0'+c%100/10), byte('0'+c%10))
-	return string(b), true
+	return append(b, '.', byte('0'+c%100/10), byte('0'+c%10)), true
 }
 
 // numberString renders a measured quantity (volume, price per unit, odometer) as written,

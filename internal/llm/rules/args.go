@@ -3,7 +3,10 @@ package rules
 import (
 	"encoding/json"
 	"strconv"
+	"time"
 	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
 )
 
 // args builds a tool call's JSON arguments in the order they are added, without
@@ -27,6 +30,26 @@ func (a *args) str(k, v string) *args {
 	}
 	a.key(k)
 	a.b = appendJSONString(a.b, v)
+	return a
+}
+
+// date adds a day as isoDate spells it, appended where it renders (its
+// digits and dashes need no escaping).
+func (a *args) date(k string, t time.Time) *args {
+	a.key(k)
+	a.b = append(t.AppendFormat(append(a.b, '"'), time.DateOnly), '"')
+	return a
+}
+
+// amount adds money as amountString spells it, the common whole or cents
+// amount appended where it renders.
+func (a *args) amount(k string, d decimal.Decimal) *args {
+	a.key(k)
+	if b, ok := appendCents(append(a.b, '"'), d); ok {
+		a.b = append(b, '"')
+		return a
+	}
+	a.b = appendJSONString(a.b, amountString(d))
 	return a
 }
 

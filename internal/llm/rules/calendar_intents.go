@@ -135,7 +135,7 @@ func calendarAddIntent(t *turn) (plan, bool) {
 	}
 	a := newArgs().str("title", clip(title, 200))
 	if allDay {
-		a.str("start", isoDate(at)).bool("all_day", true)
+		a.date("start", at).bool("all_day", true)
 	} else {
 		a.str("start", localDateTime(at))
 	}
@@ -186,21 +186,21 @@ func calendarListIntent(t *turn) (plan, bool) {
 	switch {
 	case u.phrase("next", "week") >= 0:
 		mon := today.AddDate(0, 0, 7-wd)
-		a.str("from", isoDate(mon)).str("to", isoDate(mon.AddDate(0, 0, 6)))
+		a.date("from", mon).date("to", mon.AddDate(0, 0, 6))
 	case u.phrase("this", "week") >= 0:
-		a.str("from", isoDate(today)).str("to", isoDate(today.AddDate(0, 0, 6-wd)))
+		a.date("from", today).date("to", today.AddDate(0, 0, 6-wd))
 	case u.has("weekend"):
 		sat := today.AddDate(0, 0, (5-wd+7)%7)
 		if wd == 6 {
 			sat = today
 		}
-		a.str("from", isoDate(sat)).str("to", isoDate(today.AddDate(0, 0, 6-wd)))
+		a.date("from", sat).date("to", today.AddDate(0, 0, 6-wd))
 	case u.phrase("this", "month") >= 0:
 		y, m, _ := today.Date()
-		a.str("from", isoDate(today)).str("to", isoDate(time.Date(y, m+1, 0, 0, 0, 0, 0, today.Location())))
+		a.date("from", today).str("to", isoDate(time.Date(y, m+1, 0, 0, 0, 0, 0, today.Location())))
 	default:
 		if d, ok := u.findDate(t.c, future); ok {
-			a.str("from", isoDate(d)).str("to", isoDate(d))
+			a.date("from", d).date("to", d)
 		}
 	}
 	return call("get_calendar_events", a), true

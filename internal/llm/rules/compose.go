@@ -84,18 +84,28 @@ func resultData(body []byte) json.RawMessage {
 	return d.Data
 }
 
+// decodeToolResult decodes what quickToolResult leaves to encoding/json.
+func decodeToolResult(body string, r *toolResult) error {
+	var d toolResult
+	err := json.Unmarshal([]byte(body), &d)
+	*r = d
+	return err
+}
+
 func composeOne(name string, blk llm.Block) string {
-	var r toolResult
-	body := []byte(unfence(blk.Text))
-	if err := json.Unmarshal(body, &r); err != nil {
-		text := truncate(strings.TrimSpace(blk.Text), 300)
-		if blk.IsError {
-			if text == "" {
-				return "Sorry, " + label(name) + " didn't work this time. Please try again."
+	body := unfence(blk.Text)
+	r, ok := quickToolResult(body)
+	if !ok {
+		if err := decodeToolResult(body, &r); err != nil {
+			text := truncate(strings.TrimSpace(blk.Text), 300)
+			if blk.IsError {
+				if text == "" {
+					return "Sorry, " + label(name) + " didn't work this time. Please try again."
+				}
+				return "Sorry, " + label(name) + " didn't work: " + text
 			}
-			return "Sorry, " + label(name) + " didn't work: " + text
+			return text
 		}
-		return text
 	}
 	if r.Status == "" && blk.IsError {
 		r.Status = "failed"
@@ -105,7 +115,7 @@ func composeOne(name string, blk llm.Block) string {
 	case "ok", "partial", "":
 		s = r.Summary
 		if s == "" {
-			s = renderData(resultData(body))
+			s = renderData(resultData([]byte(body)))
 		}
 		if s == "" {
 			s = "Done."

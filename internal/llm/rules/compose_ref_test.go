@@ -4,6 +4,7 @@ package rules
 // as the reference the new one must match.
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -96,6 +97,12 @@ var composeSeeds = []string{
 	`{"status":"failed","error":"boom"}`, `{"status":"not_available"}`, `{"status":"ok","data":"text"}`,
 	`{"status":"ok","summary":12}`, `{"status":"ok","data":{"x":1},"data":{"y":2}}`, `not json`, ``, `{}`,
 	"<untrusted-data id=\"n\">\nnote\n{\"status\":\"ok\",\"data\":{\"total\":\"4.50\"}}\n</untrusted-data id=\"n\">",
+	// for the quick decoder: case, null, escapes, bytes, nesting, duplicates, types
+	` { "STATUS" : "ok" , "Summary":"Done \u0026 dusted","stale":null,"Partial":true } `,
+	`{"status":"ok","summary":"caf\u00e9","summary":null}`, `{"status":"ok","summary":"café"}`, "{\"summary\":\"bad \xff byte\"}",
+	`{"data":{"a":["}",{"b":"\"]"}],"c":-1.5e3},"status":"no_results","error":"nothing near \"x\""}`,
+	`{"status":"ok","stale":"yes"}`, `{"status":true}`, `{"status":"ok"}x`, `[{"status":"ok"}]`, `null`, `{"ſtatus":"ok"}`,
+	`{"status":"ok","summary":"a","summary":"b","disclaimer":"rates vary","partial":false,"partial":true}`,
 }
 
 func FuzzComposeOneMatchesReference(f *testing.F) {
@@ -119,5 +126,42 @@ func TestComposeOneMatchesReference(t *testing.T) {
 				t.Fatalf("composeOne(%q) = %q, reference %q", s, got, want)
 			}
 		}
+	}
+}
+
+// A tool's result with a summary is answered from the summary as it lies in
+// the result's text: nothing decoded, nothing copied.
+func TestComposeOneSummaryAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	blk := llm.Block{Type: llm.BlockToolResult, Text: composeSeeds[0]}
+	if got := composeOne("create_expense", blk); got != "Logged $12.25 for groceries at Walmart." {
+		t.Fatalf("composeOne: %q", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = composeOne("create_expense", blk) }); n != 0 {
+		t.Fatalf("composeOne: %v allocations, want 0", n)
+	}
+}
+
+// The reply composed from a tool's summary costs the response (with its one
+// block) and the reply's text.
+func TestComposedReplyAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	req := &llm.Request{Messages: []llm.Message{
+		{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockText, Text: "I spent $12.25 on groceries at Walmart"}}},
+		{Role: llm.RoleAssistant, Content: []llm.Block{{Type: llm.BlockToolUse, ToolUseID: "rules_1", ToolName: "create_expense"}}},
+		{Role: llm.RoleUser, Content: []llm.Block{{Type: llm.BlockToolResult, ToolUseID: "rules_1", Text: composeSeeds[0]}}},
+	}}
+	m := New(Options{})
+	ctx := context.Background()
+	resp, err := m.Generate(ctx, req, nil)
+	if err != nil || resp.Text() != "Logged $12.25 for groceries at Walmart." || len(resp.Content) != 1 {
+		t.Fatalf("Generate: %+v, %v", resp, err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = m.Generate(ctx, req, nil) }); n > 2 {
+		t.Fatalf("Generate: %v allocations, want at most 2", n)
 	}
 }

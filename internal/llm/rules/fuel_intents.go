@@ -93,10 +93,10 @@ func fuelFillIntent(t *turn) (plan, bool) {
 	}
 	a.str("volume_unit", unit)
 	if f.price != nil {
-		a.str("price_per_unit", amountString(*f.price))
+		a.amount("price_per_unit", *f.price)
 	}
 	if f.total != nil {
-		a.str("total", amountString(*f.total))
+		a.amount("total", *f.total)
 	}
 	a.str("odometer", f.odometer)
 	if i := u.find(0, "at"); i >= 0 {
@@ -110,7 +110,7 @@ func fuelFillIntent(t *turn) (plan, bool) {
 		}
 	}
 	if d, ok := u.findDate(t.c, past); ok {
-		a.str("date", isoDate(d))
+		a.date("date", d)
 	}
 	return call("add_fuel_entry", a), true
 }
@@ -288,7 +288,7 @@ func gasCostIntent(t *turn) (plan, bool) {
 			if !d.IsPositive() {
 				return say("The fuel price must be above zero."), true
 			}
-			a.str("fuel_price", amountString(d))
+			a.amount("fuel_price", d)
 			u.used.set(i)
 		}
 	}

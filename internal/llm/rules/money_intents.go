@@ -1,6 +1,9 @@
 package rules
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // expenseVerb reports words that tell of money already spent.
 func expenseVerb(w string) bool {
@@ -27,8 +30,9 @@ func expenseIntent(t *turn) (plan, bool) {
 	if !told || u.isQuestion() && !u.has("add", "log", "record") {
 		return plan{}, false
 	}
+	// The words first: reading amounts makes their decimals.
 	var buf [8]amount
-	if len(u.findAmounts(t.user.Currency, buf[:0])) == 0 && u.has("total", "summary", "breakdown", "far", "all") {
+	if u.has("total", "summary", "breakdown", "far", "all") && len(u.findAmounts(t.user.Currency, buf[:0])) == 0 {
 		return plan{}, false
 	}
 	return t.expenses()
@@ -66,7 +70,8 @@ func (t *turn) expenses() (plan, bool) {
 	if !ok {
 		date = t.c.day(0)
 	}
-	parts := u.expenseParts()
+	var partsBuf [4]int // room for two parts without growing
+	parts := u.expenseParts(partsBuf[:0])
 	var p plan
 	for k := 0; k+1 < len(parts); k++ {
 		sub := &turn{u: u, c: t.c, user: t.user, towns: t.towns}
@@ -80,15 +85,16 @@ func (t *turn) expenses() (plan, bool) {
 		if refusal != "" {
 			return say(refusal), true
 		}
-		p.calls = append(p.calls, toolCall{name: "create_expense", input: sub.u.expenseArgs(a, date).json()})
+		p.calls = append(p.calls, toolCall{name: "create_expense", input: sub.u.expenseArgs(a, date)})
 	}
 	return p, true
 }
 
-// expenseParts returns the boundaries of the message's parts: a part starts at
-// "and"/"plus" when what follows names its own amount. One part is [0, len).
-func (u *utterance) expenseParts() []int {
-	parts := append(make([]int, 0, 4), 0) // room for two parts without growing
+// expenseParts appends to buf the boundaries of the message's parts: a part
+// starts at "and"/"plus" when what follows names its own amount. One part is
+// [0, len).
+func (u *utterance) expenseParts(buf []int) []int {
+	parts := append(buf, 0)
 	for i, tk := range u.toks {
 		if (tk.s != "and" && tk.s != "plus") || i == 0 {
 			continue
@@ -119,8 +125,10 @@ func (u *utterance) sub(a, b int) *utterance {
 	return s
 }
 
-// expenseArgs reads merchant, category and description around an amount already found.
-func (u *utterance) expenseArgs(a amount, date time.Time) *args {
+// expenseArgs reads merchant, category and description around an amount
+// already found, and returns create_expense's arguments (as JSON, so the
+// builder stays on the stack).
+func (u *utterance) expenseArgs(a amount, date time.Time) json.RawMessage {
 	merchant, mFrom, mTo := "", -1, -1
 	for i := u.find(0, "at"); i >= 0; i = u.find(i+1, "at") {
 		if u.used.has(i) {
@@ -137,9 +145,9 @@ func (u *utterance) expenseArgs(a amount, date time.Time) *args {
 		category = "other"
 		description = u.objectAfter("on", "for")
 	}
-	return newArgs().str("amount", amountString(a.value)).str("currency", a.currency).
+	return newArgs().amount("amount", a.value).str("currency", a.currency).
 		str("category", category).str("merchant", merchant).str("description", description).
-		str("date", isoDate(date))
+		date("date", date).json()
 }
 
 // objectAfter reads what the money went on: "on a new hose" → "new hose".
@@ -253,7 +261,7 @@ func setBudget(t *turn) (plan, bool) {
 	if u.has("week", "weekly", "wk") {
 		per = "weekly"
 	}
-	return call("update_budget", newArgs().str("category", category).str("amount", amountString(a.value)).str("period", per)), true
+	return call("update_budget", newArgs().str("category", category).amount("amount", a.value).str("period", per)), true
 }
 
 func savingsIntent(t *turn) (plan, bool) {

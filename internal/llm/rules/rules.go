@@ -66,7 +66,13 @@ func (m *Model) Generate(ctx context.Context, req *llm.Request, onDelta llm.Delt
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("rules: %w", err)
 	}
-	resp = &llm.Response{Model: m.Name(), StopReason: llm.StopEnd}
+	// One allocation holds the response and its first block: most answers have one.
+	r := &struct {
+		resp  llm.Response
+		first [1]llm.Block
+	}{resp: llm.Response{Model: m.Name(), StopReason: llm.StopEnd}}
+	resp = &r.resp
+	resp.Content = r.first[:0]
 	defer func() {
 		// The rules brain must answer whatever arrives; a parser bug becomes the help text.
 		if r := recover(); r != nil {
@@ -98,7 +104,9 @@ func (m *Model) Generate(ctx context.Context, req *llm.Request, onDelta llm.Delt
 		}
 	}
 	n := countToolUses(req.Messages)
-	resp.Content = make([]llm.Block, 0, len(p.calls))
+	if len(p.calls) > cap(resp.Content) {
+		resp.Content = make([]llm.Block, 0, len(p.calls))
+	}
 	for _, c := range p.calls {
 		n++
 		resp.Content = append(resp.Content, llm.Block{Type: llm.BlockToolUse, ToolUseID: toolUseID(n), ToolName: c.name, Input: c.input})
@@ -123,8 +131,9 @@ func toolUseID(n int) string {
 	return "rules_" + strconv.Itoa(n)
 }
 
+// textResponse makes resp (its content empty) answer text.
 func textResponse(resp *llm.Response, text string, onDelta llm.DeltaFunc) *llm.Response {
-	resp.Content = []llm.Block{{Type: llm.BlockText, Text: text}}
+	resp.Content = append(resp.Content[:0], llm.Block{Type: llm.BlockText, Text: text})
 	resp.StopReason = llm.StopEnd
 	if onDelta != nil {
 		onDelta(text)
@@ -169,12 +178,17 @@ func (m *Model) understand(text string, user llm.UserContext) plan {
 	if now.IsZero() {
 		now = m.now()
 	}
-	t := &turn{
-		u:     newUtterance(text),
+	// One allocation holds the turn and its utterance.
+	r := &struct {
+		turn
+		room utteranceRoom
+	}{turn: turn{
 		c:     clock{now: now, monthFirst: user.Currency == "" || user.Currency == "USD"},
 		user:  user,
 		towns: m.towns,
-	}
+	}}
+	t := &r.turn
+	t.u = r.room.init(text)
 	if len(t.u.toks) == 0 {
 		return say(helpText)
 	}

@@ -36,14 +36,20 @@ func (b *uint128) has(i int) bool {
 
 // newUtterance tokenizes s: words split on spaces and sentence punctuation,
 // trailing commas, stops and colons trimmed, and "$3.45/gal" split at the slash.
-func newUtterance(s string) *utterance {
-	// The utterance and room for its first tokens in one allocation.
-	tu := &struct {
-		utterance
-		buf [16]token
-	}{utterance: utterance{orig: s, lower: asciiLower(s)}}
-	u := &tu.utterance
-	u.toks = tu.buf[:0]
+func newUtterance(s string) *utterance { return new(utteranceRoom).init(s) }
+
+// utteranceRoom holds an utterance and room for its first tokens, so one
+// allocation (or none, inside another) makes both.
+type utteranceRoom struct {
+	utterance
+	buf [16]token
+}
+
+// init tokenizes s into r as newUtterance does.
+func (r *utteranceRoom) init(s string) *utterance {
+	r.utterance = utterance{orig: s, lower: asciiLower(s)}
+	u := &r.utterance
+	u.toks = r.buf[:0]
 	l := u.lower
 	i := 0
 	for i < len(l) && len(u.toks) < maxTokens {

@@ -125,7 +125,7 @@ func tripIntent(t *turn) (plan, bool) {
 	}
 	a.str("origin", origin).str("destination", dest).strs("stops", stops)
 	if hasStart {
-		a.str("start_date", isoDate(start))
+		a.date("start_date", start)
 	}
 	a.str("budget", budget)
 	return call("plan_trip", a), true
@@ -234,7 +234,7 @@ prices:
 				if err := checkAmount(as[0].value); err != nil {
 					return say("A price limit must be between 0.01 and 999,999.99; could you give another?"), true
 				}
-				a.str("max_price", amountString(as[0].value))
+				a.amount("max_price", as[0].value)
 				break prices
 			}
 		}

@@ -113,7 +113,7 @@ func maintenanceLogIntent(t *turn) (plan, bool) {
 	}
 	a := newArgs().str("task", task)
 	if hasDate {
-		a.str("date", isoDate(date))
+		a.date("date", date)
 	}
 	a.str("odometer", odo).str("cost", cost)
 	return call("log_maintenance", a), true
