@@ -41,7 +41,7 @@ var Dialect = sqlstore.Dialect{
 }
 
 // bindTime passes t to the driver as it is: the driver writes it in
-// sqlstore.SQLiteTime's fixed-width UTC text (stmt.go, timeLayout) straight
+// sqlstore.SQLiteLayout's fixed-width UTC text (stmt.go) straight
 // into SQLite's buffer, where formatting it here would cost a string per
 // time bound (about ten in a chat turn).
 func bindTime(t time.Time) any { return t }

@@ -237,7 +237,7 @@ func TestConcurrentWritersTwoHandles(t *testing.T) {
 }
 
 // TestDialectTimeIsSQLiteText: a time the store binds is stored as
-// sqlstore.SQLiteTime's fixed-width UTC text, whose order is time order.
+// sqlstore.SQLiteLayout's fixed-width UTC text, whose order is time order.
 func TestDialectTimeIsSQLiteText(t *testing.T) {
 	s, err := sqlite.Open(context.Background(), ":memory:", quiet)
 	if err != nil {
@@ -249,7 +249,7 @@ func TestDialectTimeIsSQLiteText(t *testing.T) {
 	if err := s.Writer().QueryRow("SELECT ?", sqlite.Dialect.Time(at)).Scan(&got); err != nil {
 		t.Fatal(err)
 	}
-	if want := sqlstore.SQLiteTime(at).(string); got != want {
+	if want := at.UTC().Format(sqlstore.SQLiteLayout); got != want {
 		t.Fatalf("stored %q, want %q", got, want)
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/pamtravel/pam/internal/store/storage/sqlstore"
 )
 
 var (
@@ -23,10 +25,9 @@ var (
 	_ driver.Result           = (*result)(nil)
 )
 
-// timeLayout is how a time.Time argument is stored: sqlstore.SQLiteTime's
-// fixed-width UTC text, so text order is time order. (The store formats its
-// times itself; this covers a time.Time passed as it is.)
-const timeLayout = "2006-01-02T15:04:05.000000Z"
+// timeLayout is how a time.Time argument is stored: the fixed-width UTC text
+// the store reads back, whose order is time order.
+const timeLayout = sqlstore.SQLiteLayout
 
 // stmt is a prepared statement with what it keeps between runs: its column
 // names, and the result and rows it hands out (one at a time: a cached

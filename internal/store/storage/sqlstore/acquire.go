@@ -31,8 +31,10 @@ func newGate(pool *sql.DB) gate {
 // connection, then leaves the gate.
 func (d *db) acquire(ctx context.Context, pool *sql.DB) (*sql.Conn, gate, error) {
 	g := d.gates[pool]
+	admitted := g == nil // no limit to wait for
 	select {
-	case g <- struct{}{}: // nil gate: never ready, the slow path's nil case admits
+	case g <- struct{}{}: // never ready for a nil gate
+		admitted = true
 		if pool.Stats().Idle > 0 {
 			// An idle connection is handed over at once. Only a user of the
 			// pool outside the gate (a health ping) could take it first, and
@@ -40,29 +42,19 @@ func (d *db) acquire(ctx context.Context, pool *sql.DB) (*sql.Conn, gate, error)
 			return d.connect(ctx, ctx, pool, g)
 		}
 	default:
-		if err := d.admitSlow(ctx, g); err != nil {
-			return nil, nil, err
+	}
+	// One bound for the wait at the gate and for the connection (opening
+	// one can hang on an unreachable server).
+	actx, cancel := d.acquireCtx(ctx)
+	defer cancel()
+	if !admitted {
+		select {
+		case g <- struct{}{}:
+		case <-actx.Done():
+			return nil, nil, d.acquireErr(ctx, actx.Err())
 		}
 	}
-	// Opening a connection can hang on an unreachable server: bounded too.
-	actx, cancel := d.acquireCtx(ctx)
-	defer cancel()
 	return d.connect(ctx, actx, pool, g)
-}
-
-// admitSlow waits for a slot of a full gate.
-func (d *db) admitSlow(ctx context.Context, g gate) error {
-	if g == nil {
-		return nil
-	}
-	actx, cancel := d.acquireCtx(ctx)
-	defer cancel()
-	select {
-	case g <- struct{}{}:
-		return nil
-	case <-actx.Done():
-		return d.acquireErr(ctx, actx.Err())
-	}
 }
 
 // connect takes a connection under actx once admitted through g.

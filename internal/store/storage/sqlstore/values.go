@@ -19,10 +19,9 @@ func NewID() string { return store.NewID() }
 // now is the store's clock at the precision both databases keep (microseconds).
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
-// SQLiteTime renders t for SQLite: fixed-width UTC text, so text order is time order.
-func SQLiteTime(t time.Time) any { return t.UTC().Format(sqliteLayout) }
-
-const sqliteLayout = "2006-01-02T15:04:05.000000Z"
+// SQLiteLayout is how SQLite stores a time (its driver writes it): fixed-width
+// UTC text, so text order is time order.
+const SQLiteLayout = "2006-01-02T15:04:05.000000Z"
 
 // PostgresTime passes t through for a TIMESTAMPTZ column.
 func PostgresTime(t time.Time) any { return t.UTC() }

@@ -96,15 +96,15 @@ func TestIDsSortInCreationOrder(t *testing.T) {
 
 func TestTimeScan(t *testing.T) {
 	want := time.Date(2026, 3, 4, 5, 6, 7, 123456000, time.UTC)
-	for _, src := range []any{want, want.In(time.FixedZone("x", 3600)), SQLiteTime(want), []byte(SQLiteTime(want).(string)), "2026-03-04 05:06:07.123456+00:00"} {
+	for _, src := range []any{want, want.In(time.FixedZone("x", 3600)), sqliteText(want), []byte(sqliteText(want)), "2026-03-04 05:06:07.123456+00:00"} {
 		var got time.Time
 		if err := (timeScan{&got}).Scan(src); err != nil || !got.Equal(want) || got.Location() != time.UTC {
 			t.Errorf("Scan(%v) = %v, %v; want %v UTC", src, got, err, want)
 		}
 	}
 	// SQLite text order is time order.
-	a, b := SQLiteTime(want).(string), SQLiteTime(want.Add(time.Microsecond)).(string)
-	c := SQLiteTime(want.Add(time.Hour * 24 * 400)).(string)
+	a, b := sqliteText(want), sqliteText(want.Add(time.Microsecond))
+	c := sqliteText(want.Add(time.Hour * 24 * 400))
 	if !(a < b && b < c) {
 		t.Errorf("SQLite times do not sort: %s %s %s", a, b, c)
 	}
@@ -129,3 +129,6 @@ func TestOpError(t *testing.T) {
 		t.Errorf("%v is not ErrNotFound", err)
 	}
 }
+
+// sqliteText is t as SQLite stores it.
+func sqliteText(t time.Time) string { return t.UTC().Format(SQLiteLayout) }
