@@ -67,7 +67,6 @@ type Agent struct {
 	cfg       Config
 	summaries *summaryCache
 	confirm   Confirmer
-	firstKeys firstCallKeys
 	lastDefs  atomic.Pointer[toolDefsMade]
 }
 
@@ -295,53 +294,7 @@ func (t *turn) callKey(tool string) string {
 		t.calls = append(t.calls, toolCount{tool: tool})
 	}
 	t.calls[i].n++
-	if t.calls[i].n == 1 {
-		return t.agent.firstKeys.key(tool)
-	}
 	return tool + "#" + strconv.Itoa(t.calls[i].n)
-}
-
-// firstCallKeys remembers each tool's first call key ("create_expense#1"),
-// which nearly every turn needs, so a turn does not build it again. Tools
-// are few and fixed at start: the map is copied on the rare write and read
-// without a lock.
-type firstCallKeys struct {
-	mu   sync.Mutex
-	keys atomic.Pointer[map[string]string]
-}
-
-// maxFirstCallKeys bounds the keys remembered, whatever names models invent.
-const maxFirstCallKeys = 256
-
-func (f *firstCallKeys) key(tool string) string {
-	if m := f.keys.Load(); m != nil {
-		if k, ok := (*m)[tool]; ok {
-			return k
-		}
-	}
-	k := tool + "#1"
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	old := f.keys.Load()
-	if old != nil && len(*old) >= maxFirstCallKeys {
-		return k
-	}
-	m := make(map[string]string, 1+lenOf(old))
-	if old != nil {
-		for t, k := range *old {
-			m[t] = k
-		}
-	}
-	m[tool] = k
-	f.keys.Store(&m)
-	return k
-}
-
-func lenOf(m *map[string]string) int {
-	if m == nil {
-		return 0
-	}
-	return len(*m)
 }
 
 func (t *turn) runTool(ctx context.Context, c llm.Block, key string) llm.Block {

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -13,7 +12,7 @@ import (
 
 func TestCallKeyCountsEachToolsCalls(t *testing.T) {
 	a := &Agent{}
-	for range 2 { // the second turn's first keys are remembered ones
+	for range 2 { // a second turn counts afresh
 		tr := &turn{agent: a}
 		tr.calls = tr.callsBuf[:0]
 		var got []string
@@ -23,27 +22,6 @@ func TestCallKeyCountsEachToolsCalls(t *testing.T) {
 		if want := "a#1 b#1 a#2 c#1 a#3 d#1 b#2"; strings.Join(got, " ") != want {
 			t.Fatalf("keys %q, want %q", got, want)
 		}
-	}
-}
-
-// A tool's first call key is built once per agent; past the bound, keys are
-// still right, only built again.
-func TestFirstCallKeysAreRemembered(t *testing.T) {
-	var f firstCallKeys
-	for i := range maxFirstCallKeys + 10 {
-		tool := "tool" + strconv.Itoa(i)
-		if k := f.key(tool); k != tool+"#1" {
-			t.Fatalf("key(%q) = %q", tool, k)
-		}
-	}
-	if n := len(*f.keys.Load()); n != maxFirstCallKeys {
-		t.Fatalf("%d keys remembered, want %d", n, maxFirstCallKeys)
-	}
-	if raceEnabled {
-		return
-	}
-	if n := testing.AllocsPerRun(100, func() { _ = f.key("tool0") }); n != 0 {
-		t.Fatalf("a remembered key: %v allocations, want 0", n)
 	}
 }
 

@@ -293,12 +293,6 @@ type notice struct {
 	text  string // "" for the plain thinking frame, shown only while nothing was output
 }
 
-func newEmitter(h *Hub, t *store.Turn, live func(Frame), cfg Config) *emitter {
-	e := new(emitter)
-	e.start(h, t, live, cfg)
-	return e
-}
-
 // start sets up e, not yet used, for turn t. One timer serves both notices:
 // it is set again for the second when the first fires.
 func (e *emitter) start(h *Hub, t *store.Turn, live func(Frame), cfg Config) {

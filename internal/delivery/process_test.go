@@ -249,3 +249,10 @@ func TestLocatorGetsTheTurnsContext(t *testing.T) {
 		t.Fatalf("stored frame %+v, returned %+v (%v)", stored, res, err)
 	}
 }
+
+// newEmitter is an emitter started for turn t.
+func newEmitter(h *Hub, t *store.Turn, live func(Frame), cfg Config) *emitter {
+	e := new(emitter)
+	e.start(h, t, live, cfg)
+	return e
+}

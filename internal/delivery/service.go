@@ -265,14 +265,14 @@ var errDuplicate = errors.New("duplicate client message id")
 // one named after text, made in c, when convID is "".
 func (s *Service) conversation(ctx context.Context, tx store.Store, userID, convID, text string, c *store.Conversation) (string, error) {
 	if convID != "" {
-		c, err := tx.ConversationByID(ctx, userID, convID)
+		existing, err := tx.ConversationByID(ctx, userID, convID)
 		if err != nil {
 			if store.IsNotFound(err) {
 				return "", pamerr.New(pamerr.NotFound, "conversation not found")
 			}
 			return "", err
 		}
-		return c.ID, nil
+		return existing.ID, nil
 	}
 	*c = store.Conversation{UserID: userID, Title: title(text)}
 	if err := tx.CreateConversation(ctx, c); err != nil {

@@ -63,11 +63,10 @@ func (s *Service) contextChange(ctx context.Context, t *store.Turn, u *store.Use
 // nextSnapshot returns the encoding of cur (version 1) to store after the
 // stored snapshot prev, with prev's version when it is of the same
 // conversation, raised and explained by note when the context changed.
-// Most turns decode nothing: the first of a conversation is told by prev's
-// leading conversation id, and one that changed nothing by prev's bytes.
+// A turn that changed nothing is told by prev's bytes and decodes nothing.
 func nextSnapshot(prev []byte, cur snapshot) (raw []byte, note string) {
 	raw = encodeSnapshot(&cur)
-	if cur.ConversationID != "" && (len(prev) == 0 || bytes.Equal(prev, raw) || otherConversation(prev, cur.ConversationID)) {
+	if cur.ConversationID != "" && (len(prev) == 0 || bytes.Equal(prev, raw)) {
 		return raw, ""
 	}
 	var p snapshot
@@ -152,32 +151,6 @@ func appendJSONFloat(b []byte, f float64) []byte {
 }
 
 // snapshotPrefix starts every snapshot PAM writes.
-const snapshotPrefix = `{"conversation_id":"`
-
-// otherConversation reports, without decoding it, that the stored snapshot
-// prev would not decode to conversation id: it is plain ASCII without
-// escapes (so encoding/json matches its keys by ASCII case folding alone),
-// it has one conversation_id key, first, and that key's value is not id.
-// Anything else is left to the decoder.
-func otherConversation(prev []byte, id string) bool {
-	if !bytes.HasPrefix(prev, []byte(snapshotPrefix)) {
-		return false
-	}
-	const key = `conversation_id"`
-	keys := 0
-	for i, c := range prev {
-		if c >= utf8.RuneSelf || c == '\\' || c < ' ' {
-			return false
-		}
-		if i+len(key) <= len(prev) && bytes.EqualFold(prev[i:i+len(key)], []byte(key)) {
-			keys++
-		}
-	}
-	value := prev[len(snapshotPrefix):]
-	end := bytes.IndexByte(value, '"')
-	return keys == 1 && end >= 0 && string(value[:end]) != id
-}
-
 func describeChange(prev, cur snapshot) string {
 	switch {
 	case prev.TimeZone != cur.TimeZone:

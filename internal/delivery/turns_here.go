@@ -82,11 +82,3 @@ func (h *turnsHere) take(id string) (acceptedHere, bool) {
 	h.mu.Unlock()
 	return a, ok
 }
-
-// remembered reports whether turn id is remembered as accepted here.
-func (h *turnsHere) remembered(id string) bool {
-	h.mu.Lock()
-	_, ok := h.accepted[id]
-	h.mu.Unlock()
-	return ok
-}

@@ -74,3 +74,11 @@ func TestTurnMetaAndRecordsEncodeAsBefore(t *testing.T) {
 		}
 	}
 }
+
+// remembered reports whether turn id is remembered as accepted here.
+func (h *turnsHere) remembered(id string) bool {
+	h.mu.Lock()
+	_, ok := h.accepted[id]
+	h.mu.Unlock()
+	return ok
+}

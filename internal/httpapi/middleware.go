@@ -80,8 +80,7 @@ type reqLog struct {
 	id     string
 	report ErrorReporter // nil: errors are logged here
 	mu     sync.Mutex
-	user   string // set once the caller is authenticated
-	claims auth.Claims
+	claims auth.Claims // set once the caller is authenticated
 	authed bool
 	l      *slog.Logger // built for lUser
 	lUser  string
@@ -89,7 +88,7 @@ type reqLog struct {
 
 func (r *reqLog) setClaims(c auth.Claims) {
 	r.mu.Lock()
-	r.user, r.claims, r.authed = c.UserID, c, true
+	r.claims, r.authed = c, true
 	r.mu.Unlock()
 }
 
@@ -102,16 +101,16 @@ func (r *reqLog) authClaims() (auth.Claims, bool) {
 func (r *reqLog) userID() string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.user
+	return r.claims.UserID
 }
 
 func (r *reqLog) logger() *slog.Logger {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.l == nil || r.lUser != r.user {
-		r.l, r.lUser = r.base.With("request_id", r.id), r.user
-		if r.user != "" {
-			r.l = r.l.With("user_id", r.user)
+	if user := r.claims.UserID; r.l == nil || r.lUser != user {
+		r.l, r.lUser = r.base.With("request_id", r.id), user
+		if user != "" {
+			r.l = r.l.With("user_id", user)
 		}
 	}
 	return r.l

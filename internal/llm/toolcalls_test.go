@@ -14,7 +14,9 @@ func TestToolCalls(t *testing.T) {
 		{[]Block{{Type: BlockText, Text: "let me look"}, use("a"), use("b")}, "ab"},
 		{[]Block{use("a"), use("b")}, "ab"},
 	} {
-		r := &Response{Content: c.content}
+		// Content with spare room behind it, where an uncut view would append.
+		content := append(make([]Block, 0, len(c.content)+1), c.content...)
+		r := &Response{Content: content}
 		calls := r.ToolCalls()
 		got := ""
 		for _, b := range calls {
@@ -26,7 +28,7 @@ func TestToolCalls(t *testing.T) {
 		// An append to the calls never writes into the response.
 		if calls != nil {
 			_ = append(calls, use("z"))
-			if len(r.Content) != len(c.content) || r.Content[len(r.Content)-1].ToolUseID == "z" {
+			if spare := content[:len(content)+1]; spare[len(content)].ToolUseID == "z" {
 				t.Fatalf("append wrote into the content")
 			}
 		}

@@ -197,7 +197,7 @@ func calendarListIntent(t *turn) (plan, bool) {
 		a.date("from", sat).date("to", today.AddDate(0, 0, 6-wd))
 	case u.phrase("this", "month") >= 0:
 		y, m, _ := today.Date()
-		a.date("from", today).str("to", isoDate(time.Date(y, m+1, 0, 0, 0, 0, 0, today.Location())))
+		a.date("from", today).date("to", time.Date(y, m+1, 0, 0, 0, 0, 0, today.Location()))
 	default:
 		if d, ok := u.findDate(t.c, future); ok {
 			a.date("from", d).date("to", d)
