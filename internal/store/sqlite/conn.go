@@ -425,13 +425,33 @@ func (c *conn) prepare(query string, persistent bool) (*stmt, error) {
 		return nil, c.errorOf(rc)
 	}
 	p, tail := cPtr(c.out), cPtr(c.out+ptrSize)
-	if rest := int(tail - text); p != 0 && (rest >= len(query) || strings.TrimSpace(query[rest:]) == "") {
+	if rest := int(tail - text); p != 0 && (rest >= len(query) || strings.TrimSpace(query[rest:]) == "" || c.noStatement(tail, len(query)-rest)) {
 		return newStmt(c, p), nil
 	}
 	if p != 0 {
 		sqlite3.Xsqlite3_finalize(c.tls, p)
 	}
 	return nil, nil
+}
+
+// noStatement reports whether the n bytes of C text at p (NUL-terminated)
+// hold no statement, only comments and spaces ("SELECT 1; -- note").
+func (c *conn) noStatement(p uintptr, n int) bool {
+	for end := p + uintptr(n); p < end; {
+		if sqlite3.Xsqlite3_prepare_v3(c.tls, c.db, p, int32(end-p)+1, 0, c.out, c.out+ptrSize) != sqlite3.SQLITE_OK {
+			return false
+		}
+		q, next := cPtr(c.out), cPtr(c.out+ptrSize)
+		if q != 0 {
+			sqlite3.Xsqlite3_finalize(c.tls, q)
+			return false
+		}
+		if next <= p {
+			return false
+		}
+		p = next // past an empty statement (";")
+	}
+	return true
 }
 
 // script is a prepared multi-statement script: run anew on every Exec.

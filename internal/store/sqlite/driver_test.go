@@ -22,10 +22,7 @@ func openTestDB(tb testing.TB) *sql.DB {
 
 func openTestDBAt(tb testing.TB, path string, cfg func(string, bool) config) *sql.DB {
 	tb.Helper()
-	db, err := openDB(cfg(path, false))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	db := openDB(cfg(path, false))
 	tb.Cleanup(func() { db.Close() })
 	return db
 }
@@ -290,12 +287,9 @@ func TestTxOptions(t *testing.T) {
 func TestReaderIsQueryOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.db")
 	openTestDBAt(t, path, newConfig).Exec("CREATE TABLE t (x)")
-	r, err := openDB(newConfig(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := openDB(newConfig(path, true))
 	defer r.Close()
-	_, err = r.Exec("INSERT INTO t VALUES (1)")
+	_, err := r.Exec("INSERT INTO t VALUES (1)")
 	var e *Error
 	if !errors.As(err, &e) || e.Code()&0xff != sqlite3.SQLITE_READONLY {
 		t.Fatalf("write on a reader: err = %v", err)
@@ -457,4 +451,39 @@ func FuzzTextRoundTrip(f *testing.F) {
 			t.Fatalf("got %q %q, want %q %q", gs, gb, s, b)
 		}
 	})
+}
+
+// A result read after its statement ran again is still its own run's.
+func TestResultOutlivesTheNextRun(t *testing.T) {
+	db := openTestDB(t)
+	mustExec(t, db, "CREATE TABLE r (k INTEGER)")
+	mustExec(t, db, "INSERT INTO r VALUES (1), (2), (2), (2)")
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	first := mustExec(t, conn, "UPDATE r SET k = k WHERE k = ?", 1)
+	mustExec(t, conn, "UPDATE r SET k = k WHERE k = ?", 2)
+	if n, _ := first.RowsAffected(); n != 1 {
+		t.Fatalf("first run's rows affected = %d after a second run, want 1", n)
+	}
+}
+
+// A trailing comment does not make a query a script.
+func TestTrailingCommentIsOneStatement(t *testing.T) {
+	db := openTestDB(t)
+	var n int
+	if err := db.QueryRow("SELECT 7; -- the answer").Scan(&n); err != nil || n != 7 {
+		t.Fatalf("n = %d, err = %v", n, err)
+	}
+	if err := db.QueryRow("SELECT 7; /* a */ ; ").Scan(&n); err != nil || n != 7 {
+		t.Fatalf("n = %d, err = %v", n, err)
+	}
+	for _, q := range []string{"SELECT 1; SELECT 2", "SELECT 1; ; SELECT 2", "SELECT 1; -- x\n SELECT 2"} {
+		if _, err := db.Query(q); err == nil {
+			t.Fatalf("%q ran as one query", q)
+		}
+	}
 }

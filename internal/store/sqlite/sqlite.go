@@ -52,12 +52,8 @@ func bindTime(t time.Time) any { return t }
 func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store, error) {
 	o = o.WithDefaults()
 	var reader, writer *sql.DB
-	var err error
 	if path == ":memory:" {
-		writer, err = openDB(newConfig(":memory:", false))
-		if err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
+		writer = openDB(newConfig(":memory:", false))
 		writer.SetMaxOpenConns(1)
 		writer.SetConnMaxLifetime(0)
 		reader = writer
@@ -67,16 +63,11 @@ func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store
 				return nil, fmt.Errorf("open sqlite: create directory: %w", err)
 			}
 		}
-		if writer, err = openDB(newConfig(path, false)); err != nil {
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
+		writer = openDB(newConfig(path, false))
 		writer.SetMaxOpenConns(1)
 		writer.SetMaxIdleConns(1)
 		writer.SetConnMaxLifetime(o.MaxConnLifetime)
-		if reader, err = openDB(newConfig(path, true)); err != nil {
-			writer.Close()
-			return nil, fmt.Errorf("open sqlite: %w", err)
-		}
+		reader = openDB(newConfig(path, true))
 		n := o.MaxConns
 		if n <= 0 {
 			n = defaultReaders
@@ -93,10 +84,9 @@ func Open(ctx context.Context, path string, o sqlstore.Options) (*sqlstore.Store
 	return s, nil
 }
 
-// openDB opens a pool of connections configured by cfg.
-func openDB(cfg config) (*sql.DB, error) {
-	return sql.OpenDB(&connector{cfg}), nil
-}
+// openDB opens a pool of connections configured by cfg (connections open,
+// and fail, when first used).
+func openDB(cfg config) *sql.DB { return sql.OpenDB(&connector{cfg}) }
 
 // newConfig configures a connection: WAL, foreign keys, busy timeout; a
 // reading connection is query_only, the writing one begins its

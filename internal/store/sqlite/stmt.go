@@ -30,7 +30,7 @@ var (
 const timeLayout = sqlstore.SQLiteLayout
 
 // stmt is a prepared statement with what it keeps between runs: its column
-// names, and the result and rows it hands out (one at a time: a cached
+// names, and the rows it hands out (one at a time: a cached
 // statement is busy while its rows are open and is not run again until they
 // are closed).
 type stmt struct {
@@ -41,7 +41,6 @@ type stmt struct {
 	cached bool // the connection's cache owns it
 	owned  bool // a caller's (PrepareContext), finalized by its Close
 	busy   bool // its rows are open
-	res    result
 	rows   rows
 	texts  []text // scratch of rows.Next
 }
@@ -139,8 +138,8 @@ func (s *stmt) idle() (*stmt, error) {
 	return r, err
 }
 
-// exec runs the statement to its end. The result is the statement's own,
-// overwritten by its next run: database/sql reads it before then.
+// exec runs the statement to its end. The result is its own (a caller may
+// read it after running the statement again).
 func (s *stmt) exec(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	if err := s.start(ctx, args); err != nil {
 		return nil, err
@@ -158,9 +157,9 @@ func (s *stmt) exec(ctx context.Context, args []driver.NamedValue) (driver.Resul
 		}
 		break
 	}
-	s.res = result{id: sqlite3.Xsqlite3_last_insert_rowid(c.tls, c.db), n: sqlite3.Xsqlite3_changes64(c.tls, c.db)}
+	res := &result{id: sqlite3.Xsqlite3_last_insert_rowid(c.tls, c.db), n: sqlite3.Xsqlite3_changes64(c.tls, c.db)}
 	s.reset()
-	return &s.res, nil
+	return res, nil
 }
 
 // query runs the statement to its first row, so that errors (a constraint

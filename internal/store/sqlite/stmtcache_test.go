@@ -10,10 +10,7 @@ import (
 
 func openTestConn(t *testing.T) *sql.Conn {
 	t.Helper()
-	db, err := openDB(newConfig(filepath.Join(t.TempDir(), "c.db"), false))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openDB(newConfig(filepath.Join(t.TempDir(), "c.db"), false))
 	t.Cleanup(func() { db.Close() })
 	c, err := db.Conn(context.Background())
 	if err != nil {
