@@ -8,8 +8,11 @@ import (
 	"io"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/pamtravel/pam/internal/store/storage/sqlstore"
 )
 
 func TestIsConnError(t *testing.T) {
@@ -38,5 +41,22 @@ func TestIsConnError(t *testing.T) {
 				t.Errorf("isConnError(%v) = %v, %v; want %v, %v", tc.err, conn, safe, tc.conn, tc.safe)
 			}
 		})
+	}
+}
+
+// Dialing is bounded: by the URL's connect_timeout, else the acquire timeout.
+func TestConnConfigBoundsDialing(t *testing.T) {
+	o := sqlstore.Options{AcquireTimeout: 7 * time.Second}
+	for url, want := range map[string]time.Duration{
+		"postgres://u@localhost/pam":                   7 * time.Second,
+		"postgres://u@localhost/pam?connect_timeout=3": 3 * time.Second,
+	} {
+		cfg, err := connConfig(url, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.ConnectTimeout != want {
+			t.Errorf("%s: connect timeout %v, want %v", url, cfg.ConnectTimeout, want)
+		}
 	}
 }

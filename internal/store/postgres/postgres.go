@@ -80,11 +80,26 @@ func isConnError(err error) (conn, safe bool) {
 	return false, false
 }
 
+// connConfig parses url. Dialing a connection is bounded by the URL's
+// connect_timeout or else AcquireTimeout: the store takes an idle
+// connection without a timer of its own, and database/sql may replace one
+// past its lifetime by dialing under the caller's context alone.
+func connConfig(url string, o sqlstore.Options) (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = o.AcquireTimeout
+	}
+	return cfg, nil
+}
+
 // Open connects to the PostgreSQL database at url (postgres://…), applies the
 // migrations and returns the store.
 func Open(ctx context.Context, url string, o sqlstore.Options) (*sqlstore.Store, error) {
 	o = o.WithDefaults()
-	cfg, err := pgx.ParseConfig(url)
+	cfg, err := connConfig(url, o)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}

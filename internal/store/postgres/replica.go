@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/pamtravel/pam/internal/store/storage/sqlstore"
@@ -16,7 +15,7 @@ import (
 // refuses it. The pool is sized like the primary's.
 func OpenReplica(ctx context.Context, url string, o sqlstore.Options) (*sqlstore.Store, error) {
 	o = o.WithDefaults()
-	cfg, err := pgx.ParseConfig(url)
+	cfg, err := connConfig(url, o)
 	if err != nil {
 		return nil, fmt.Errorf("open replica: %w", err)
 	}

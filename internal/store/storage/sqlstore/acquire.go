@@ -39,6 +39,8 @@ func (d *db) acquire(ctx context.Context, pool *sql.DB) (*sql.Conn, gate, error)
 			// An idle connection is handed over at once. Only a user of the
 			// pool outside the gate (a health ping) could take it first, and
 			// then this waits no longer than that user's single statement.
+			// One past its lifetime is replaced by a dial, which the
+			// dialect's driver bounds itself (PostgreSQL: connect timeout).
 			return d.connect(ctx, ctx, pool, g)
 		}
 	default:
