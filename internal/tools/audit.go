@@ -120,6 +120,16 @@ func (c *callAudits) add(a Auditor, r store.AuditRecord) bool {
 	return true
 }
 
+// restart collects afresh: a try that was rolled back took its rows with it.
+func (c *callAudits) restart() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.recs, c.done = nil, false
+	c.mu.Unlock()
+}
+
 // take returns the collected rows and stops collecting.
 func (c *callAudits) take() []store.AuditRecord {
 	if c == nil {

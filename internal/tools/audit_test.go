@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pamtravel/pam/internal/pamerr"
 	"github.com/pamtravel/pam/internal/store"
 )
 
@@ -173,5 +174,44 @@ func TestCallAuditsOneLedgerRow(t *testing.T) {
 		if len(b) != 2 || b[0].Action != "sum" || !strings.Contains(string(b[0].Args), `"a":"`+id+`"`) || b[1].Kind != AuditKindTool || b[1].RequestID != id {
 			t.Errorf("batch %d = %+v", i, b)
 		}
+	}
+}
+
+// busyOnceResults fails its first transaction as a busy database would,
+// after running it (then rolled back); it keeps no results.
+type busyOnceResults struct{ tries int }
+
+func (b *busyOnceResults) InTxContext(ctx context.Context, fn func(ctx context.Context) error) error {
+	err := fn(ctx)
+	if b.tries++; b.tries == 1 && err == nil {
+		return pamerr.New(pamerr.Overloaded, "the database is busy")
+	}
+	return err
+}
+
+func (b *busyOnceResults) SaveToolResult(context.Context, string, string, json.RawMessage) error {
+	return nil
+}
+
+func (b *busyOnceResults) ToolResult(context.Context, string, string) (json.RawMessage, error) {
+	return nil, store.ErrNotFound
+}
+
+// A call tried again after a busy database collects its ledger rows afresh:
+// the retry's rows go in one batch with its own, as the first try's did.
+func TestRetriedChangeCollectsItsRowsAgain(t *testing.T) {
+	aud := &batchAuditor{}
+	reg := NewRegistry()
+	tl := withSchema(ledgerTool(NewLedger(aud)))
+	tl.Writes = true
+	reg.MustRegister(tl)
+	e := NewExecutor(reg, ExecutorOptions{Auditor: aud, Results: &busyOnceResults{}, MaxRetries: -1})
+	call := userCall("spend", `{}`)
+	call.TurnID, call.CallKey = "t1", "spend#1"
+	if r := e.Execute(context.Background(), call); r.Status != StatusOK {
+		t.Fatalf("status %s: %s", r.Status, r.Error)
+	}
+	if len(aud.batches) != 2 || len(aud.batches[1]) != 3 {
+		t.Fatalf("batches = %+v, want the retry's rows (ledger, alert, call) in one batch", aud.batches)
 	}
 }

@@ -77,6 +77,7 @@ func (e *Executor) runOnce(ctx context.Context, tool *Tool, x *executorCall) Res
 // x.res, which the transaction's function would otherwise move to the heap.
 func (e *Executor) changeOnce(ctx context.Context, tool *Tool, x *executorCall) (Result, error) {
 	x.res = Result{}
+	x.call.audits.restart()
 	err := e.opts.Results.InTxContext(ctx, func(ctx context.Context) error {
 		call, res := &x.call, &x.res
 		var ok bool
