@@ -10,6 +10,8 @@ import (
 
 // Backing is the store a Shared memo writes through so that every instance
 // sees the same entries: PAM's cache (Redis when configured) satisfies it.
+// A Delete that fails is expected to be carried out once the store is back
+// (redisx.Cache remembers it).
 type Backing interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
@@ -55,14 +57,20 @@ func (s *Shared[V]) Get(ctx context.Context, key string) (V, bool) {
 	return s.local.Get(key, time.Now())
 }
 
-// Put stores v under key here and, best effort, in the backing store.
+// Put stores v under key here and, best effort, in the backing store. When
+// that fails the shared copy, now older than this one, is deleted, so that
+// the local copy answers here once the store is back.
 func (s *Shared[V]) Put(ctx context.Context, key string, v V) {
 	s.local.Put(key, v, time.Now())
 	if s.back == nil {
 		return
 	}
-	if b, err := json.Marshal(v); err == nil {
-		_ = s.back.Set(ctx, s.sharedKey(key), b, s.ttl) // the local copy answers if this failed
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = s.back.Set(ctx, s.sharedKey(key), b, s.ttl)
+	}
+	if err != nil {
+		_ = s.back.Delete(ctx, s.sharedKey(key))
 	}
 }
 

@@ -8,11 +8,23 @@ import (
 	"time"
 )
 
-// mapBacking is a shared store two memos see, which can fail.
+// mapBacking is a shared store two memos see, which can fail; a Delete
+// that failed is carried out when it is back up, as redisx.Cache does.
 type mapBacking struct {
-	mu   sync.Mutex
-	m    map[string][]byte
-	down bool
+	mu      sync.Mutex
+	m       map[string][]byte
+	down    bool
+	deletes []string
+}
+
+func (b *mapBacking) up() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.down = false
+	for _, k := range b.deletes {
+		delete(b.m, k)
+	}
+	b.deletes = nil
 }
 
 var errDown = errors.New("backing down")
@@ -41,6 +53,7 @@ func (b *mapBacking) Delete(_ context.Context, k string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.down {
+		b.deletes = append(b.deletes, k)
 		return errDown
 	}
 	delete(b.m, k)
@@ -70,15 +83,17 @@ func TestSharedMemoSeenByEveryInstance(t *testing.T) {
 
 func TestSharedMemoOutageFallsBackToLocal(t *testing.T) {
 	ctx := context.Background()
-	back := &mapBacking{m: map[string][]byte{}, down: true}
+	back := &mapBacking{m: map[string][]byte{}}
 	a := NewShared[string](back, "s:", time.Hour, 10)
+	a.Put(ctx, "k", "conv-0") // shared
+	back.down = true
 	a.Put(ctx, "k", "conv-1") // the shared write fails; the local copy stays
 	if v, ok := a.Get(ctx, "k"); !ok || v != "conv-1" {
 		t.Fatalf("during an outage Get = %q %v, want the local copy", v, ok)
 	}
-	back.down = false
+	back.up()
 	if v, ok := a.Get(ctx, "k"); !ok || v != "conv-1" {
-		t.Fatalf("after the outage (shared store empty) Get = %q %v, want the local copy", v, ok)
+		t.Fatalf("after the outage Get = %q %v, want the newer local copy, not the shared conv-0", v, ok)
 	}
 	other := NewShared[string](back, "s:", time.Hour, 10)
 	other.Put(ctx, "k", "conv-2")
