@@ -2,8 +2,6 @@ package redisx
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 	"time"
 
@@ -36,6 +34,7 @@ const abuseCallTimeout = 500 * time.Millisecond
 
 // recordAttempt: KEYS attempts, block, users; ARGV window ms, threshold,
 // block ms, member nonce, user id. Returns the block's remaining ms (0: none).
+// The users seen are kept for the longer of the window and the block.
 var recordAttempt = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -43,7 +42,10 @@ local window, threshold, blockFor = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumb
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[4])
 redis.call('PEXPIRE', KEYS[1], window)
+local keep = math.max(window, blockFor)
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - keep)
 redis.call('ZADD', KEYS[3], now, ARGV[5])
+redis.call('PEXPIRE', KEYS[3], keep)
 local ttl = redis.call('PTTL', KEYS[2])
 if ttl > 0 then return ttl end
 if redis.call('ZCARD', KEYS[1]) >= threshold then
@@ -70,13 +72,16 @@ func (a *Abuse) Record(userID string, v safety.Verdict) (bool, time.Duration) {
 	if !a.c.Healthy() {
 		return a.fallback.Record(userID, v)
 	}
+	// This instance's own tracker counts too, so that a blip of Redis does
+	// not forget the attempts made here.
+	localBlocked, localFor := a.fallback.Record(userID, v)
 	ctx, cancel := a.ctx()
 	defer cancel()
 	attempts, block := a.keys(userID)
 	ms, err := recordAttempt.Run(ctx, a.c.RDB, []string{attempts, block, a.usersKey()},
-		a.cfg.Window.Milliseconds(), a.cfg.Threshold, a.cfg.BlockFor.Milliseconds(), nonce(), userID).Int64()
+		a.cfg.Window.Milliseconds(), a.cfg.Threshold, a.cfg.BlockFor.Milliseconds(), newMember(), userID).Int64()
 	if err != nil {
-		return a.fallback.Record(userID, v)
+		return localBlocked, localFor
 	}
 	return ms > 0, time.Duration(ms) * time.Millisecond
 }
@@ -155,12 +160,6 @@ func (a *Abuse) Reset(userID string) {
 	attempts, block := a.keys(userID)
 	a.c.RDB.Del(ctx, attempts, block)
 	a.c.RDB.ZRem(ctx, a.usersKey(), userID)
-}
-
-func nonce() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -30,6 +30,10 @@ func TestAbuseSharedBetweenInstances(t *testing.T) {
 	if blocked, _ := b.Blocked("u1"); !blocked {
 		t.Fatal("the other instance does not honour the block")
 	}
+	// The users seen are not kept forever.
+	if ttl, err := a.c.RDB.PTTL(context.Background(), a.usersKey()).Result(); err != nil || ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("the users set expires in %v (%v), want within the block", ttl, err)
+	}
 	if blocked, _ := b.Record("u2", safety.Verdict{Decision: safety.Allow}); blocked {
 		t.Fatal("another user is blocked")
 	}
@@ -45,6 +49,10 @@ func TestAbuseSharedBetweenInstances(t *testing.T) {
 		t.Fatalf("status after reset = %+v", st)
 	}
 
+	// Attempts made while Redis answered are still counted here after it fails.
+	a.Record("u4", flag)
+	a.Record("u4", flag)
+
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -54,5 +62,8 @@ func TestAbuseSharedBetweenInstances(t *testing.T) {
 	}
 	if blocked, _ := a.Blocked("u3"); !blocked {
 		t.Fatal("while Redis is down the instance stopped tracking")
+	}
+	if blocked, _ := a.Record("u4", flag); !blocked {
+		t.Fatal("the attempts made through Redis were forgotten in its outage")
 	}
 }
