@@ -39,7 +39,7 @@ func (s *Service) Process(ctx context.Context, t *store.Turn, in Inbound, live f
 			return res, nil
 		}
 		lastErr = err
-		if busy(err) {
+		if pamerr.IsBusy(err) {
 			// A busy or unreachable database is not the turn's fault: wait as
 			// told and try again, without using up an attempt; when the caller
 			// gives up, the turn stays pending (answered on a retry of the same
@@ -69,12 +69,6 @@ func (s *Service) recordAttempt(t *store.Turn, err error, final bool) {
 	if _, ferr := s.store.FailTurnAttempt(context.Background(), t.ID, err.Error(), final); ferr != nil {
 		s.log.Error("record failed attempt", "turn_id", t.ID, "error", ferr)
 	}
-}
-
-// busy reports a transient infrastructure refusal (pool exhausted, database down).
-func busy(err error) bool {
-	c := pamerr.CodeOf(err)
-	return c == pamerr.Overloaded || c == pamerr.Maintenance
 }
 
 // retryWait is how long a turn waits after its waits-th refusal: doubling

@@ -103,6 +103,13 @@ func RetryAfterOf(err error) time.Duration {
 	return 0
 }
 
+// IsBusy reports a transient refusal by the infrastructure (a database pool
+// exhausted or the database unreachable), which a moment later may not repeat.
+func IsBusy(err error) bool {
+	c := CodeOf(err)
+	return c == Overloaded || c == Maintenance
+}
+
 // Status maps a code to its HTTP status.
 func Status(c Code) int {
 	switch c {

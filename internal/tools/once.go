@@ -54,7 +54,7 @@ func (e *Executor) runOnce(ctx context.Context, tool *Tool, x *executorCall) Res
 		return res
 	}
 	res, err := e.changeOnce(ctx, tool, x)
-	for wait := 250 * time.Millisecond; busy(err) && wait <= time.Second && ctx.Err() == nil; wait *= 2 {
+	for wait := 250 * time.Millisecond; pamerr.IsBusy(err) && wait <= time.Second && ctx.Err() == nil; wait *= 2 {
 		// A database blip: the commit may or may not have happened, so the
 		// next try looks for the kept result before acting again.
 		call.Rerun = true
@@ -97,13 +97,6 @@ func (e *Executor) changeOnce(ctx context.Context, tool *Tool, x *executorCall) 
 		return e.keep(ctx, x, *res)
 	})
 	return x.res, err
-}
-
-// busy reports a refusal by a busy or unreachable database (pool
-// exhausted, connection lost), which a moment later may not repeat.
-func busy(err error) bool {
-	c := pamerr.CodeOf(err)
-	return err != nil && (c == pamerr.Overloaded || c == pamerr.Maintenance)
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
