@@ -1,5 +1,5 @@
-//go:build race
-
 package agent
 
-const raceEnabled = true
+import "github.com/pamtravel/pam/internal/testenv/race"
+
+const raceEnabled = race.Enabled

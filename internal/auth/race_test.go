@@ -1,7 +1,5 @@
-//go:build race
-
 package auth
 
-// raceEnabled: the race detector changes what allocates, so allocation
-// counts are not checked under it.
-const raceEnabled = true
+import "github.com/pamtravel/pam/internal/testenv/race"
+
+const raceEnabled = race.Enabled
